@@ -1,0 +1,23 @@
+import type { Tree } from '@nx/devkit';
+import { renderFolder, serviceVariables } from '../shared/render.js';
+import type { ServiceGeneratorSchema } from './schema.js';
+
+/**
+ * A service is the shared base plus one layer per stack choice; the layers
+ * never write the same file, so a choice's code lives in exactly one folder.
+ */
+export function serviceGenerator(tree: Tree, { answers, service }: ServiceGeneratorSchema): void {
+  const target = `services/${service.name}`;
+  const variables = serviceVariables(answers, service);
+  const layers = [
+    ['service', 'base'],
+    ['service', 'rpc', answers.rpc],
+    ['service', 'discovery', answers.discovery],
+    ['service', 'db', answers.db],
+  ];
+  for (const layer of layers) {
+    renderFolder(tree, layer, target, variables);
+  }
+}
+
+export default serviceGenerator;

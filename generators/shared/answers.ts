@@ -1,0 +1,77 @@
+import type { Tree } from '@nx/devkit';
+import { CHOICES, UserInputError, type StackChoices } from './choices.js';
+
+/**
+ * The committed record of every answer: `upgrade` re-renders the old and the
+ * new templates from it, and `add service` reads the stack choices from it.
+ */
+export const ANSWERS_FILE = '.startup-backend.json';
+
+export interface ServiceAnswers {
+  name: string;
+  rpcPort: number;
+  httpPort: number;
+}
+
+export interface ProjectAnswers extends StackChoices {
+  templateVersion: string;
+  projectName: string;
+  services: ServiceAnswers[];
+}
+
+const FIRST_RPC_PORT = 50051;
+const FIRST_HTTP_PORT = 9464;
+
+/** Ports are assigned in order so services can run side by side on one machine. */
+export function nextService(name: string, existing: readonly ServiceAnswers[]): ServiceAnswers {
+  const taken = (pick: (s: ServiceAnswers) => number, first: number) =>
+    Math.max(first - 1, ...existing.map(pick)) + 1;
+  return {
+    name,
+    rpcPort: taken((s) => s.rpcPort, FIRST_RPC_PORT),
+    httpPort: taken((s) => s.httpPort, FIRST_HTTP_PORT),
+  };
+}
+
+export function serializeAnswers(answers: ProjectAnswers): string {
+  const ordered = {
+    $comment:
+      'Written by create-startup-backend. Do not edit by hand: `startup-backend upgrade` re-renders the templates from these answers.',
+    templateVersion: answers.templateVersion,
+    projectName: answers.projectName,
+    rpc: answers.rpc,
+    discovery: answers.discovery,
+    db: answers.db,
+    ci: answers.ci,
+    services: answers.services.map(({ name, rpcPort, httpPort }) => ({ name, rpcPort, httpPort })),
+  };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+export function writeAnswers(tree: Tree, answers: ProjectAnswers): void {
+  tree.write(ANSWERS_FILE, serializeAnswers(answers));
+}
+
+export function readAnswers(tree: Tree): ProjectAnswers {
+  const text = tree.read(ANSWERS_FILE, 'utf-8');
+  if (text === null) {
+    throw new UserInputError(
+      `${ANSWERS_FILE} not found: run this inside a repository made by create-startup-backend.`,
+    );
+  }
+  let raw: Partial<ProjectAnswers>;
+  try {
+    raw = JSON.parse(text) as Partial<ProjectAnswers>;
+  } catch (error) {
+    throw new UserInputError(`${ANSWERS_FILE} is not valid JSON (${(error as Error).message}): restore it from git.`);
+  }
+  for (const field of ['templateVersion', 'projectName', ...CHOICES.map((c) => c.key)] as const) {
+    if (typeof raw[field] !== 'string') {
+      throw new UserInputError(`${ANSWERS_FILE} has no "${field}": restore it from git.`);
+    }
+  }
+  if (!Array.isArray(raw.services)) {
+    throw new UserInputError(`${ANSWERS_FILE} has no "services" list: restore it from git.`);
+  }
+  return raw as ProjectAnswers;
+}

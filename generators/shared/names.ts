@@ -1,0 +1,98 @@
+import { names } from '@nx/devkit';
+import validateNpmPackageName from 'validate-npm-package-name';
+import { UserInputError } from './choices.js';
+
+/** Every spelling of a service name the templates need, derived once. */
+export interface ServiceNames {
+  /** kebab-case: folder, npm package, registry key (`order-book`). */
+  name: string;
+  /** PascalCase: IDL service and TS types (`OrderBook`). */
+  className: string;
+  /** camelCase: variables (`orderBook`). */
+  propertyName: string;
+  /** snake_case: IDL package, database and DB user (`order_book`). */
+  snakeName: string;
+  /** CONSTANT_CASE: env var prefixes (`ORDER_BOOK`). */
+  constantName: string;
+}
+
+export function serviceNames(name: string): ServiceNames {
+  const n = names(name);
+  return {
+    name: n.fileName,
+    className: n.className,
+    propertyName: n.propertyName,
+    snakeName: n.constantName.toLowerCase(),
+    constantName: n.constantName,
+  };
+}
+
+const SERVICE_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+const SERVICE_NAME_MAX = 40;
+// Words that would make the generated IDL, SQL or TS identifiers invalid or confusing.
+const RESERVED_SERVICE_NAMES = new Set([
+  'service', 'message', 'package', 'import', 'option', 'enum', 'rpc', 'returns', 'syntax',
+  'namespace', 'struct', 'exception', 'include', 'typedef', 'default', 'delete', 'new',
+  'class', 'function', 'const', 'test', 'node-modules', 'shared', 'common',
+]);
+
+export function validateServiceName(name: string): string | undefined {
+  if (!name) return 'Service name is empty. Pass one with --service, e.g. --service payments.';
+  if (name.length > SERVICE_NAME_MAX) {
+    return `Service name "${name}" is longer than ${SERVICE_NAME_MAX} characters. Pick a shorter one.`;
+  }
+  if (!SERVICE_NAME.test(name)) {
+    return `Invalid service name "${name}": use lowercase letters, digits and single dashes, starting with a letter (e.g. "${toValidServiceName(name) || 'payments'}").`;
+  }
+  if (RESERVED_SERVICE_NAMES.has(name)) {
+    return `Service name "${name}" is a reserved word in the generated IDL or code. Pick another, e.g. "${name}-svc".`;
+  }
+  return undefined;
+}
+
+export function toValidServiceName(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .replace(/-+$/, '')
+    .slice(0, SERVICE_NAME_MAX);
+}
+
+export function assertServiceName(name: string): string {
+  const problem = validateServiceName(name);
+  if (problem) throw new UserInputError(problem);
+  return name;
+}
+
+/**
+ * The project name doubles as the npm scope of every workspace package
+ * (`@my-app/api`), so it must be a valid, unscoped npm package name.
+ */
+export function validateProjectName(name: string): string | undefined {
+  if (!name) {
+    return 'Project name is empty. Pass a target directory, e.g. `create-startup-backend my-app`.';
+  }
+  const suggestion = toValidProjectName(name) || 'my-app';
+  const fix = `Use a valid npm package name, e.g. "${suggestion}".`;
+  const result = validateNpmPackageName(name);
+  const problems = [...(result.errors ?? []), ...(result.warnings ?? [])];
+  if (problems.length > 0 || name.startsWith('@')) {
+    const reason = problems[0] ?? 'scoped names are not allowed here';
+    return `Invalid project name "${name}": ${reason}. ${fix}`;
+  }
+  return undefined;
+}
+
+export function toValidProjectName(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, '-')
+    .replace(/^[._\-]+/, '')
+    .replace(/[^a-z\d-]+/g, '-')
+    .replace(/-+$/, '')
+    .slice(0, 214)
+    .replace(/^(node_modules|favicon\.ico)$/, '$1-app');
+}

@@ -1,0 +1,31 @@
+/**
+ * Exact versions of everything the generated repo installs, in one map (as
+ * create-t3-app's dependencyVersionMap): no registry look-ups at scaffold time,
+ * and a template upgrade is a reviewed change here. Pinned for Node 20:
+ * an unpinned install picks TypeScript 7 and @types/node 26.
+ */
+export const DEPENDENCY_VERSIONS = {
+  '@grpc/grpc-js': '1.14.7',
+  '@grpc/proto-loader': '0.8.1',
+  etcd3: '1.1.2',
+  mysql2: '3.24.6',
+  pino: '10.4.0',
+  'prom-client': '15.1.3',
+  zod: '4.6.7',
+  typescript: '5.9.3',
+  '@types/node': '20.19.43',
+  vitest: '4.1.12',
+  eslint: '9.39.5',
+  '@eslint/js': '9.39.5',
+  'typescript-eslint': '8.73.0',
+  prettier: '3.10.1',
+} as const;
+
+export type DependencyName = keyof typeof DEPENDENCY_VERSIONS;
+
+/** Image tags used by CI and (later) the compose stack; never `latest`. */
+export const IMAGE_TAGS = {
+  node: 'node:20.19-bookworm-slim',
+  mysql: 'mysql:8.4',
+  etcd: 'quay.io/coreos/etcd:v3.5.17',
+} as const;

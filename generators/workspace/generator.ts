@@ -1,0 +1,25 @@
+import type { GeneratorCallback, Tree } from '@nx/devkit';
+import { writeAnswers } from '../shared/answers.js';
+import { projectVariables, renderFolder } from '../shared/render.js';
+import { ciGenerator } from '../ci/generator.js';
+import { serviceGenerator } from '../service/generator.js';
+import { writeLocalEnv } from './local-env.js';
+import type { WorkspaceGeneratorSchema } from './schema.js';
+
+/**
+ * The whole repository from the answers alone: the root files, every service,
+ * the CI pipeline and the answers file. `upgrade` relies on this being a pure
+ * function of the answers and the template version.
+ */
+export function workspaceGenerator(tree: Tree, answers: WorkspaceGeneratorSchema): GeneratorCallback {
+  renderFolder(tree, ['workspace'], '.', projectVariables(answers));
+  for (const service of answers.services) {
+    serviceGenerator(tree, { answers, service });
+  }
+  ciGenerator(tree, answers);
+  writeAnswers(tree, answers);
+  // Secrets never go through the tree: they are written after the flush, uncommitted.
+  return () => writeLocalEnv(tree.root);
+}
+
+export default workspaceGenerator;

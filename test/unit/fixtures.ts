@@ -1,0 +1,26 @@
+import { FsTree } from 'nx/src/generators/tree.js';
+import { DEFAULT_CHOICES, type StackChoices } from '../../generators/shared/choices.js';
+import { nextService, type ProjectAnswers } from '../../generators/shared/answers.js';
+import { TEMPLATE_VERSION } from '../../generators/shared/paths.js';
+
+export function answersFor(choices: Partial<StackChoices> = {}, serviceNamesList = ['api']): ProjectAnswers {
+  const services = serviceNamesList.reduce<ProjectAnswers['services']>(
+    (list, name) => [...list, nextService(name, list)],
+    [],
+  );
+  return { templateVersion: TEMPLATE_VERSION, projectName: 'acme', ...DEFAULT_CHOICES, ...choices, services };
+}
+
+/** An in-memory tree over an empty virtual root, as Nx's createTreeWithEmptyWorkspace without nx.json. */
+export function emptyTree(): FsTree {
+  return new FsTree('/virtual-nonexistent-root', false);
+}
+
+export function renderedFiles(tree: FsTree): Map<string, Buffer> {
+  return new Map(
+    tree
+      .listChanges()
+      .filter((change) => change.type !== 'DELETE')
+      .map((change) => [change.path, change.content ?? Buffer.alloc(0)]),
+  );
+}

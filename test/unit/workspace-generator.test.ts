@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { workspaceGenerator } from '../../generators/workspace/generator.js';
+import { ANSWERS_FILE, readAnswers } from '../../generators/shared/answers.js';
+import { answersFor, emptyTree, renderedFiles } from './fixtures.js';
+
+describe('workspace generator (in-memory tree)', () => {
+  it('writes the root files, the first service, the pipeline and the answers file', () => {
+    const tree = emptyTree();
+    workspaceGenerator(tree, answersFor({}, ['orders']));
+    const files = [...renderedFiles(tree).keys()];
+    expect(files).toContain(ANSWERS_FILE);
+    expect(files).toContain('.gitlab-ci.yml');
+    expect(files).toContain('README.md');
+    expect(files.some((f) => f.startsWith('services/orders/'))).toBe(true);
+    expect(files.filter((f) => f.includes('__'))).toEqual([]);
+  });
+
+  it('records every answer so the repo can be re-rendered', () => {
+    const tree = emptyTree();
+    const answers = answersFor({}, ['orders', 'billing']);
+    workspaceGenerator(tree, answers);
+    expect(readAnswers(tree)).toEqual(expect.objectContaining(answers));
+    expect(readAnswers(tree).services.map((s) => [s.name, s.rpcPort, s.httpPort])).toEqual([
+      ['orders', 50051, 9464],
+      ['billing', 50052, 9465],
+    ]);
+  });
+
+  it('is deterministic: the same answers give byte-identical files', () => {
+    const render = () => {
+      const tree = emptyTree();
+      workspaceGenerator(tree, answersFor());
+      return renderedFiles(tree);
+    };
+    const first = render();
+    const second = render();
+    expect([...second.keys()].sort()).toEqual([...first.keys()].sort());
+    for (const [file, content] of first) {
+      expect(second.get(file)?.equals(content), file).toBe(true);
+    }
+  });
+
+  it('never puts a secret into a rendered file', () => {
+    const tree = emptyTree();
+    workspaceGenerator(tree, answersFor());
+    const files = renderedFiles(tree);
+    expect(files.has('.env')).toBe(false);
+    const example = files.get('.env.example')?.toString() ?? '';
+    for (const line of example.split('\n').filter((l) => /_PASSWORD=/.test(l))) {
+      expect(line).toMatch(/=(change-me)?$/);
+    }
+  });
+});
