@@ -1,0 +1,86 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CREATE_BIN, tempDir } from './run-cli.js';
+
+/** Drives the real prompts in a pseudo-terminal (tmux), as a person at a keyboard would. */
+class Terminal {
+  readonly session = `csb-${process.pid}-${Date.now()}`;
+
+  constructor(command: string, cwd: string) {
+    execFileSync('tmux', ['new-session', '-d', '-s', this.session, '-x', '120', '-y', '40', '-c', cwd, command]);
+    execFileSync('tmux', ['set-option', '-t', this.session, 'remain-on-exit', 'on']);
+  }
+
+  screen(): string {
+    return execFileSync('tmux', ['capture-pane', '-p', '-t', this.session], { encoding: 'utf8' });
+  }
+
+  async waitFor(text: string | RegExp, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.screen();
+      if (typeof text === 'string' ? screen.includes(text) : text.test(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${String(text)}. Screen:\n${screen}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  keys(...keys: string[]): void {
+    execFileSync('tmux', ['send-keys', '-t', this.session, ...keys]);
+  }
+
+  type(text: string): void {
+    execFileSync('tmux', ['send-keys', '-t', this.session, '-l', text]);
+  }
+
+  close(): void {
+    execFileSync('tmux', ['kill-session', '-t', this.session], { stdio: 'ignore' });
+  }
+}
+
+describe('create: interactive questions in a pseudo-terminal', () => {
+  let terminal: Terminal | undefined;
+  afterEach(() => terminal?.close());
+
+  it('asks every question, offers a corrected project name, and generates the repo', async () => {
+    const cwd = tempDir();
+    terminal = new Terminal(`NO_COLOR=1 ${process.execPath} ${CREATE_BIN} --no-install --no-git; echo EXIT=$?`, cwd);
+    await terminal.waitFor('Project directory');
+    // The default shows as a placeholder: typing replaces it.
+    terminal.type('Cool App');
+    terminal.keys('Enter');
+    // The invalid name comes back as a question whose default is the corrected name.
+    await terminal.waitFor(/Project directory.*cool-app/);
+    terminal.keys('Enter');
+    for (const question of ['RPC framework', 'Service discovery', 'Database', 'CI']) {
+      await terminal.waitFor(question);
+      terminal.keys('Enter');
+    }
+    await terminal.waitFor('Name of the first service');
+    terminal.type('Payments');
+    terminal.keys('Enter');
+    await terminal.waitFor(/use lowercase letters/);
+    terminal.keys(...Array<string>('Payments'.length).fill('BSpace'));
+    terminal.type('payments');
+    terminal.keys('Enter');
+    const screen = await terminal.waitFor(/EXIT=\d+/, 20_000);
+    expect(screen).toContain('EXIT=0');
+    expect(screen).toContain('Done. Now run:');
+    const answers = JSON.parse(readFileSync(path.join(cwd, 'cool-app', '.startup-backend.json'), 'utf8'));
+    expect(answers).toMatchObject({ projectName: 'cool-app', rpc: 'grpc', discovery: 'etcd', db: 'mysql', ci: 'gitlab' });
+    expect(answers.services[0].name).toBe('payments');
+  });
+
+  it('Ctrl-C at a question cancels with exit 1 and writes nothing', async () => {
+    const cwd = tempDir();
+    terminal = new Terminal(`NO_COLOR=1 ${process.execPath} ${CREATE_BIN} app --no-install --no-git; echo EXIT=$?`, cwd);
+    await terminal.waitFor('RPC framework');
+    terminal.keys('C-c');
+    const screen = await terminal.waitFor(/EXIT=\d+/);
+    expect(screen).toContain('Operation cancelled.');
+    expect(screen).toContain('EXIT=1');
+    expect(existsSync(path.join(cwd, 'app'))).toBe(false);
+  });
+});
