@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// npm run bench: the speed and size figures of docs/benchmarks.md, as medians on this machine.
+// Usage: npm run bench [-- --runs N] [-- --skip-install] (skips (c) and (d), which need the npm registry)
+import { spawnSync, execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bin = path.join(root, 'bin', 'create-startup-backend.js');
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf('--runs') + 1]) || 9;
+const skipInstall = args.includes('--skip-install');
+const rows = [];
+
+const temp = (prefix) => mkdtempSync(path.join(os.tmpdir(), prefix));
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const ms = (value) => `${value.toFixed(0)} ms`;
+const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+function time(fn) {
+  const start = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+function run(command, commandArgs, options) {
+  const result = spawnSync(command, commandArgs, { encoding: 'utf8', ...options });
+  if (result.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+function duSize(dir) {
+  return Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
+}
+function countPackages(nodeModules) {
+  let count = 0;
+  for (const entry of readdirSync(nodeModules)) {
+    if (entry.startsWith('.')) continue;
+    if (entry.startsWith('@')) count += readdirSync(path.join(nodeModules, entry)).length;
+    else count += 1;
+  }
+  return count;
+}
+
+// (a) What a user waits for, Node start included.
+{
+  const samples = [];
+  for (let i = 0; i < runs; i += 1) {
+    const cwd = temp('csb-bench-a-');
+    samples.push(time(() => run(process.execPath, [bin, 'app', '--yes', '--no-install', '--no-git'], { cwd })));
+    rmSync(cwd, { recursive: true, force: true });
+  }
+  rows.push(['(a) create --yes --no-install --no-git, wall', ms(median(samples)), '<= 500 ms']);
+}
+
+// (b) Render + write against a plain copy of the same output tree.
+{
+  const { FsTree, flushChanges } = await import('nx/src/generators/tree.js');
+  const { workspaceGenerator } = await import(path.join(root, 'dist/generators/workspace/generator.js'));
+  const { nextService } = await import(path.join(root, 'dist/generators/shared/answers.js'));
+  const { TEMPLATE_VERSION } = await import(path.join(root, 'dist/generators/shared/paths.js'));
+  const answers = {
+    templateVersion: TEMPLATE_VERSION, projectName: 'app', rpc: 'grpc', discovery: 'etcd', db: 'mysql', ci: 'gitlab',
+    services: [nextService('api', [])],
+  };
+  const renderInto = (dir) => {
+    const tree = new FsTree(dir, false);
+    workspaceGenerator(tree, answers);
+    flushChanges(dir, tree.listChanges());
+  };
+  const reference = path.join(temp('csb-bench-b-'), 'app');
+  renderInto(reference);
+  const render = [];
+  const copy = [];
+  for (let i = 0; i < runs * 3; i += 1) {
+    const scratch = temp('csb-bench-b-');
+    render.push(time(() => renderInto(path.join(scratch, 'rendered'))));
+    copy.push(time(() => cpSync(reference, path.join(scratch, 'copied'), { recursive: true })));
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const files = readdirSync(reference, { recursive: true }).filter((f) => statSync(path.join(reference, f)).isFile()).length;
+  rows.push([`(b) render+write in-process (${files} files)`, ms(median(render)), '']);
+  rows.push(['(b) fs.cpSync of the same tree', ms(median(copy)), '']);
+  rows.push(['(b) ratio render / copy', `${(median(render) / median(copy)).toFixed(2)}x`, '<= 2x']);
+}
+
+if (!skipInstall) {
+  // (c) The cold `npm create` cost: the tarball, installed into an empty folder with an empty cache.
+  const packDir = temp('csb-bench-c-');
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: root }).stdout)[0];
+  rows.push(['(c) npm pack tarball', `${(packed.size / 1e3).toFixed(0)} kB (${packed.entryCount} files)`, '']);
+  const installDir = temp('csb-bench-c-install-');
+  writeFileSync(path.join(installDir, 'package.json'), '{"private":true}');
+  const cache = temp('csb-bench-c-cache-');
+  const installMs = time(() =>
+    run('npm', ['install', '--no-audit', '--no-fund', '--cache', cache, path.join(packDir, packed.filename)], { cwd: installDir }),
+  );
+  const modules = path.join(installDir, 'node_modules');
+  rows.push(['(c) cold install of the tarball, time', ms(installMs), '']);
+  rows.push(['(c) cold install, size / packages', `${mb(duSize(modules))} / ${countPackages(modules)}`, '']);
+
+  // (d) Time to green: generate, install, the generated repo's own `npm test`.
+  const cwd = temp('csb-bench-d-');
+  const appDir = path.join(cwd, 'app');
+  const generateMs = time(() => run(process.execPath, [bin, 'app', '--yes', '--no-git'], { cwd }));
+  const testMs = time(() => run('npm', ['test'], { cwd: appDir }));
+  rows.push(['(d) generate + install', ms(generateMs), '']);
+  rows.push(['(d) generated repo npm test', ms(testMs), '']);
+  rows.push(['(d) time to green (sum)', ms(generateMs + testMs), '']);
+  rows.push(['(d) generated repo node_modules', mb(duSize(path.join(appDir, 'node_modules'))), '']);
+}
+
+const width = Math.max(...rows.map((r) => r[0].length));
+console.log(`create-startup-backend bench: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, median of ${runs}`);
+console.log(`${'measure'.padEnd(width)} | ${'value'.padEnd(22)} | target`);
+console.log(`${'-'.repeat(width)}-|-${'-'.repeat(22)}-|-------`);
+for (const [name, value, target] of rows) console.log(`${name.padEnd(width)} | ${value.padEnd(22)} | ${target}`);
