@@ -28,7 +28,8 @@ export function serviceNames(name: string): ServiceNames {
 }
 
 const SERVICE_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
-const SERVICE_NAME_MAX = 40;
+// Keeps every generated line that holds a name within the formatter's width, whatever the name.
+const SERVICE_NAME_MAX = 30;
 // Words that would make the generated IDL, SQL or TS identifiers invalid or confusing.
 const RESERVED_SERVICE_NAMES = new Set([
   'service', 'message', 'package', 'import', 'option', 'enum', 'rpc', 'returns', 'syntax',

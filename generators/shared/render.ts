@@ -13,6 +13,8 @@ export interface ProjectVariables extends ProjectAnswers {
 
 export interface ServiceVariables extends ProjectVariables {
   service: ServiceNames & ServiceAnswers;
+  /** For `__serviceSnakeName__` path segments (IDL file names). */
+  serviceSnakeName: string;
 }
 
 export function projectVariables(answers: ProjectAnswers): ProjectVariables {
@@ -25,7 +27,8 @@ export function projectVariables(answers: ProjectAnswers): ProjectVariables {
 }
 
 export function serviceVariables(answers: ProjectAnswers, service: ServiceAnswers): ServiceVariables {
-  return { ...projectVariables(answers), service: { ...service, ...serviceNames(service.name) } };
+  const names = serviceNames(service.name);
+  return { ...projectVariables(answers), service: { ...service, ...names }, serviceSnakeName: names.snakeName };
 }
 
 /**

@@ -25,7 +25,10 @@ export type DependencyName = keyof typeof DEPENDENCY_VERSIONS;
 
 /** Image tags used by CI and (later) the compose stack; never `latest`. */
 export const IMAGE_TAGS = {
-  node: 'node:20.19-bookworm-slim',
-  mysql: 'mysql:8.4',
+  node: 'node:20.20.2-bookworm-slim',
+  mariadb: 'mariadb:10.11.10',
+  mysql: 'mysql:8.0.40',
   etcd: 'quay.io/coreos/etcd:v3.5.17',
+  docker: 'docker:27.5.1',
+  dockerInDocker: 'docker:27.5.1-dind',
 } as const;

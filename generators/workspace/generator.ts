@@ -3,7 +3,7 @@ import { writeAnswers } from '../shared/answers.js';
 import { projectVariables, renderFolder } from '../shared/render.js';
 import { ciGenerator } from '../ci/generator.js';
 import { serviceGenerator } from '../service/generator.js';
-import { writeLocalEnv } from './local-env.js';
+import { writeLocalEnvFiles } from './local-env.js';
 import type { WorkspaceGeneratorSchema } from './schema.js';
 
 /**
@@ -19,7 +19,7 @@ export function workspaceGenerator(tree: Tree, answers: WorkspaceGeneratorSchema
   ciGenerator(tree, answers);
   writeAnswers(tree, answers);
   // Secrets never go through the tree: they are written after the flush, uncommitted.
-  return () => writeLocalEnv(tree.root);
+  return () => writeLocalEnvFiles(tree.root, tree.listChanges().map((change) => change.path));
 }
 
 export default workspaceGenerator;

@@ -2,22 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const SECRET_KEY = /(_PASSWORD|_SECRET|_TOKEN)$/;
-const PLACEHOLDER = /^(change-me|)$/;
+const EXAMPLE_SUFFIX = '.env.example';
+const PLACEHOLDER = /change-me/g;
 
 /**
- * Writes `.env` from the committed `.env.example`, replacing every placeholder
- * secret with a fresh random one. An existing `.env` is the user's: left alone.
+ * Writes `.env` beside every rendered `.env.example`, with one fresh random
+ * password in place of each file's "change-me" placeholder (the same user
+ * appears in several URLs of one file). An existing `.env` is the user's: left alone.
  */
-export function writeLocalEnv(root: string): void {
-  const example = path.join(root, '.env.example');
-  const target = path.join(root, '.env');
-  if (!existsSync(example) || existsSync(target)) return;
-  const lines = readFileSync(example, 'utf8').split('\n');
-  const filled = lines.map((line) => {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (!match || !SECRET_KEY.test(match[1]!) || !PLACEHOLDER.test(match[2]!)) return line;
-    return `${match[1]}=${randomBytes(18).toString('base64url')}`;
-  });
-  writeFileSync(target, filled.join('\n'), { mode: 0o600 });
+export function writeLocalEnvFiles(root: string, renderedPaths: readonly string[]): void {
+  for (const example of renderedPaths.filter((p) => p.endsWith(EXAMPLE_SUFFIX))) {
+    const source = path.join(root, example);
+    const target = source.slice(0, -'.example'.length);
+    if (existsSync(target)) continue;
+    const secret = randomBytes(18).toString('base64url');
+    writeFileSync(target, readFileSync(source, 'utf8').replace(PLACEHOLDER, secret), { mode: 0o600 });
+  }
 }

@@ -27,12 +27,18 @@ describe('create: the whole run', () => {
     const result = runCreate(['app', '--yes', '--no-install'], { cwd, env });
     expect(result.status, result.stderr).toBe(0);
     const root = path.join(cwd, 'app');
-    expect(statSync(path.join(root, '.env')).mode & 0o777).toBe(0o600);
-    expect(readFileSync(path.join(root, '.env'), 'utf8')).not.toMatch(/=change-me$/m);
+    const envFile = path.join(root, 'services/api/.env');
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    const envText = readFileSync(envFile, 'utf8');
+    expect(envText).not.toContain('change-me');
+    const passwords = [...envText.matchAll(/mysql:\/\/api:([^@]+)@/g)].map((m) => m[1]);
+    expect(passwords).toHaveLength(2);
+    expect(new Set(passwords).size).toBe(1);
+    expect(passwords[0]).toMatch(/^[\w-]{24}$/);
     const git = (...args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout.trim();
     expect(git('log', '--format=%s')).toMatch(/^chore: scaffold with create-startup-backend/);
     expect(git('status', '--porcelain')).toBe('');
-    expect(git('ls-files')).not.toMatch(/^\.env$/m);
+    expect(git('ls-files')).not.toMatch(/(^|\/)\.env$/m);
   });
 
   it('--dry-run lists the files and writes nothing', () => {
@@ -60,7 +66,7 @@ describe('create: the whole run', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const root = path.join(cwd, 'app');
-    while (!existsSync(path.join(root, '.env'))) await new Promise((r) => setTimeout(r, 20));
+    while (!existsSync(path.join(root, 'services/api/.env'))) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(130);

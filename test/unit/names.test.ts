@@ -36,7 +36,7 @@ describe('project names (the last segment of the target directory)', () => {
 });
 
 describe('service names', () => {
-  it.each(['', 'Pay', 'pay_ments', '1pay', 'pay--x', 'pay-', 'service', 'a'.repeat(41)])('rejects %j', (name) => {
+  it.each(['', 'Pay', 'pay_ments', '1pay', 'pay--x', 'pay-', 'service', 'a'.repeat(31)])('rejects %j', (name) => {
     expect(validateServiceName(name)).toBeTypeOf('string');
   });
 

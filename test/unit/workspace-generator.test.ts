@@ -44,10 +44,10 @@ describe('workspace generator (in-memory tree)', () => {
     const tree = emptyTree();
     workspaceGenerator(tree, answersFor());
     const files = renderedFiles(tree);
-    expect(files.has('.env')).toBe(false);
-    const example = files.get('.env.example')?.toString() ?? '';
-    for (const line of example.split('\n').filter((l) => /_PASSWORD=/.test(l))) {
-      expect(line).toMatch(/=(change-me)?$/);
-    }
+    expect([...files.keys()].filter((f) => f.endsWith('.env'))).toEqual([]);
+    const example = files.get('services/api/.env.example')?.toString() ?? '';
+    const urls = example.split('\n').filter((l) => /^[A-Z_]*DATABASE_URL=/.test(l));
+    expect(urls.length).toBeGreaterThan(0);
+    for (const line of urls) expect(line).toMatch(/^[A-Z_]+=mysql:\/\/api:change-me@/);
   });
 });

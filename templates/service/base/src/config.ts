@@ -1,0 +1,97 @@
+import { hostname } from "node:os";
+import { z } from "zod";
+
+export const SERVICE_NAME = "<%= service.name %>";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  /** mysql://user:password@host:port/database */
+  readonly databaseUrl: string;
+  readonly etcdEndpoints: readonly string[];
+  /** 0 picks a free port (tests). */
+  readonly grpcPort: number;
+  /** 0 picks a free port (tests). */
+  readonly httpPort: number;
+  /** Host name or IP that other services use to reach this instance. */
+  readonly advertiseHost: string;
+  readonly logLevel: LogLevel;
+  /** Unique per running instance; generated when not set. */
+  readonly serviceInstanceId: string | undefined;
+  readonly dbPoolSize: number;
+  readonly registryTtlSeconds: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const required = (what: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? "is required" : `must be ${what}`;
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: `must be an integer between ${String(min)} and ${String(max)}` })
+    .int({ error: `must be an integer between ${String(min)} and ${String(max)}` })
+    .min(min, { error: `must be an integer between ${String(min)} and ${String(max)}` })
+    .max(max, { error: `must be an integer between ${String(min)} and ${String(max)}` })
+    .default(fallback);
+
+const envSchema = z.object({
+  DATABASE_URL: z.url({ protocol: /^mysql$/, error: required("a mysql:// URL") }),
+  ETCD_ENDPOINTS: z
+    .string({ error: required("a comma-separated list of http(s) URLs") })
+    .transform((value) =>
+      value
+        .split(",")
+        .map((endpoint) => endpoint.trim())
+        .filter((endpoint) => endpoint !== ""),
+    )
+    .pipe(
+      z
+        .array(z.url({ protocol: /^https?$/, error: "must contain only http(s) URLs" }))
+        .min(1, { error: "must contain at least one URL" }),
+    ),
+  GRPC_PORT: integer(0, 65535, <%= service.rpcPort %>),
+  HTTP_PORT: integer(0, 65535, <%= service.httpPort %>),
+  ADVERTISE_HOST: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  SERVICE_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,128}$/, { error: "must be 1-128 characters of A-Z a-z 0-9 . _ -" })
+    .optional(),
+  DB_POOL_SIZE: integer(1, 100, 10),
+  REGISTRY_TTL_SECONDS: integer(2, 300, 10),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
+});
+
+/**
+ * Reads the configuration from environment variables. Empty values count as
+ * unset. Throws a ConfigError whose message is one line naming every invalid
+ * variable (values are never echoed: they may hold secrets).
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""),
+  );
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  }
+  const vars = result.data;
+  return {
+    databaseUrl: vars.DATABASE_URL,
+    etcdEndpoints: vars.ETCD_ENDPOINTS,
+    grpcPort: vars.GRPC_PORT,
+    httpPort: vars.HTTP_PORT,
+    advertiseHost: vars.ADVERTISE_HOST ?? hostname(),
+    logLevel: vars.LOG_LEVEL,
+    serviceInstanceId: vars.SERVICE_INSTANCE_ID,
+    dbPoolSize: vars.DB_POOL_SIZE,
+    registryTtlSeconds: vars.REGISTRY_TTL_SECONDS,
+    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,61 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+import { SERVICE_NAME } from "./config.js";
+
+export type PoolState = "total" | "idle" | "in_use" | "waiting";
+export type PoolStats = Readonly<Record<PoolState, number>>;
+
+const POOL_STATES: readonly PoolState[] = ["total", "idle", "in_use", "waiting"];
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** RPCs handled, by method and status code name (OK, INVALID_ARGUMENT, ...). */
+  readonly rpcRequests: Counter<"method" | "code">;
+  readonly rpcDuration: Histogram<"method" | "code">;
+  /** Sets the source of the db_pool_connections gauge, sampled on each scrape. */
+  observePool(stats: () => PoolStats): void;
+}
+
+/** One registry per app instance, so tests can run several apps in one process. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: SERVICE_NAME });
+  collectDefaultMetrics({ register: registry });
+
+  let poolStats: (() => PoolStats) | undefined;
+  new Gauge({
+    name: "db_pool_connections",
+    help: "Database pool connections by state.",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    collect() {
+      if (poolStats === undefined) {
+        return;
+      }
+      const current = poolStats();
+      for (const state of POOL_STATES) {
+        this.set({ state }, current[state]);
+      }
+    },
+  });
+
+  return {
+    registry,
+    rpcRequests: new Counter({
+      name: "rpc_server_requests_total",
+      help: "RPC requests handled, by method and status code.",
+      labelNames: ["method", "code"] as const,
+      registers: [registry],
+    }),
+    rpcDuration: new Histogram({
+      name: "rpc_server_request_duration_seconds",
+      help: "RPC handling time in seconds, by method and status code.",
+      labelNames: ["method", "code"] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    observePool(stats) {
+      poolStats = stats;
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { Etcd3 } from "etcd3";
+import { createConnection } from "mysql2/promise";
+
+import { loadConfig, type Config } from "../../src/config.js";
+
+/**
+ * Integration tests need a MySQL-compatible database and etcd:
+ *   TEST_DATABASE_URL    mysql://user:password@host:port/database (tables are dropped!)
+ *   TEST_ETCD_ENDPOINTS  comma-separated etcd URLs
+ * Without them the integration suites are skipped, unless REQUIRE_INTEGRATION=1
+ * (CI), which makes them fail instead.
+ */
+const VARIABLES = ["TEST_DATABASE_URL", "TEST_ETCD_ENDPOINTS"] as const;
+
+const missing = VARIABLES.filter((name) => (process.env[name] ?? "").trim() === "");
+const required = process.env.REQUIRE_INTEGRATION === "1";
+
+/** false only when the variables are missing and not required. */
+export const runIntegration = missing.length === 0 || required;
+
+/** Suite title; says why it is skipped when it is. */
+export function integrationTitle(title: string): string {
+  return runIntegration ? title : `${title} [skipped: set ${missing.join(" and ")} to run]`;
+}
+
+export interface IntegrationEnv {
+  readonly databaseUrl: string;
+  readonly etcdEndpoints: string;
+}
+
+/** The variables; throws when one is missing (REQUIRE_INTEGRATION=1). */
+export function integrationEnv(): IntegrationEnv {
+  if (missing.length > 0) {
+    throw new Error(`REQUIRE_INTEGRATION=1 but ${missing.join(" and ")} not set`);
+  }
+  return {
+    databaseUrl: process.env.TEST_DATABASE_URL ?? "",
+    etcdEndpoints: process.env.TEST_ETCD_ENDPOINTS ?? "",
+  };
+}
+
+/** App configuration for tests: free ports, loopback, quiet logs, short lease TTL. */
+export function testConfig(env: IntegrationEnv, overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    DATABASE_URL: env.databaseUrl,
+    ETCD_ENDPOINTS: env.etcdEndpoints,
+    GRPC_PORT: "0",
+    HTTP_PORT: "0",
+    ADVERTISE_HOST: "127.0.0.1",
+    LOG_LEVEL: "silent",
+    REGISTRY_TTL_SECONDS: "3",
+    SHUTDOWN_TIMEOUT_MS: "2000",
+    ...overrides,
+  });
+}
+
+export function etcdClient(env: IntegrationEnv): Etcd3 {
+  return new Etcd3({ hosts: env.etcdEndpoints.split(",").map((host) => host.trim()) });
+}
+
+/** Waits until both servers answer (CI service containers may still be starting). */
+export async function waitForServers(env: IntegrationEnv, timeoutMs = 60_000): Promise<void> {
+  const etcd = etcdClient(env);
+  try {
+    await retry(timeoutMs, async () => {
+      const connection = await createConnection({ uri: env.databaseUrl, connectTimeout: 2_000 });
+      await connection.end();
+    });
+    await retry(timeoutMs, async () => {
+      await etcd.get("/health-probe").string();
+    });
+  } finally {
+    etcd.close();
+  }
+}
+
+/** Drops the service's tables so a suite starts from an empty database. */
+export async function resetDatabase(env: IntegrationEnv): Promise<void> {
+  const connection = await createConnection({ uri: env.databaseUrl });
+  try {
+    await connection.query("DROP TABLE IF EXISTS items, schema_migrations");
+  } finally {
+    await connection.end();
+  }
+}
+
+/** Polls until check() returns true. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  await retry(timeoutMs, async () => {
+    if (!(await check())) {
+      throw new Error(`condition not met within ${String(timeoutMs)} ms`);
+    }
+  });
+}
+
+async function retry(timeoutMs: number, attempt: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await attempt();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}

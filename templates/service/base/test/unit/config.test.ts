@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+
+import { ConfigError, loadConfig } from "../../src/config.js";
+
+const minimal = {
+  DATABASE_URL: "mysql://<%= service.snakeName %>:secret@db.internal:3306/<%= service.snakeName %>",
+  ETCD_ENDPOINTS: "http://etcd-0:2379, http://etcd-1:2379",
+};
+
+function configError(env: Record<string, string | undefined>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      return error.message;
+    }
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("applies defaults", () => {
+    const config = loadConfig({ ...minimal, ADVERTISE_HOST: "10.0.0.7" });
+    expect(config).toEqual({
+      databaseUrl: minimal.DATABASE_URL,
+      etcdEndpoints: ["http://etcd-0:2379", "http://etcd-1:2379"],
+      grpcPort: <%= service.rpcPort %>,
+      httpPort: <%= service.httpPort %>,
+      advertiseHost: "10.0.0.7",
+      logLevel: "info",
+      serviceInstanceId: undefined,
+      dbPoolSize: 10,
+      registryTtlSeconds: 10,
+      shutdownTimeoutMs: 10_000,
+    });
+  });
+
+  it("reads every variable", () => {
+    const config = loadConfig({
+      ...minimal,
+      GRPC_PORT: "6000",
+      HTTP_PORT: "0",
+      ADVERTISE_HOST: "<%= service.name %>-0.<%= service.name %>",
+      LOG_LEVEL: "debug",
+      SERVICE_INSTANCE_ID: "<%= service.name %>-0",
+      DB_POOL_SIZE: "4",
+      REGISTRY_TTL_SECONDS: "30",
+      SHUTDOWN_TIMEOUT_MS: "2500",
+    });
+    expect(config).toMatchObject({
+      grpcPort: 6000,
+      httpPort: 0,
+      advertiseHost: "<%= service.name %>-0.<%= service.name %>",
+      logLevel: "debug",
+      serviceInstanceId: "<%= service.name %>-0",
+      dbPoolSize: 4,
+      registryTtlSeconds: 30,
+      shutdownTimeoutMs: 2500,
+    });
+  });
+
+  it("treats empty values as unset", () => {
+    expect(loadConfig({ ...minimal, GRPC_PORT: "", LOG_LEVEL: " " })).toMatchObject({
+      grpcPort: <%= service.rpcPort %>,
+      logLevel: "info",
+    });
+  });
+
+  it("names every missing variable in one line", () => {
+    const message = configError({});
+    expect(message).toBe("invalid configuration: DATABASE_URL is required; ETCD_ENDPOINTS is required");
+  });
+
+  it("explains invalid values without echoing them", () => {
+    const message = configError({
+      DATABASE_URL: "postgres://user:hunter2@db/<%= service.snakeName %>",
+      ETCD_ENDPOINTS: "etcd:2379",
+      GRPC_PORT: "70000",
+      HTTP_PORT: "http",
+      LOG_LEVEL: "loud",
+      SERVICE_INSTANCE_ID: "has spaces",
+    });
+    expect(message).not.toContain("\n");
+    expect(message).not.toContain("hunter2");
+    expect(message).toContain("DATABASE_URL must be a mysql:// URL");
+    expect(message).toContain("ETCD_ENDPOINTS.0 must contain only http(s) URLs");
+    expect(message).toContain("GRPC_PORT must be an integer between 0 and 65535");
+    expect(message).toContain("HTTP_PORT must be an integer between 0 and 65535");
+    expect(message).toContain("LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent");
+    expect(message).toContain("SERVICE_INSTANCE_ID must be 1-128 characters");
+  });
+});
