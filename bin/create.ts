@@ -124,7 +124,7 @@ function printNextSteps(directory: string, root: string, answers: ProjectAnswers
   const stack = `${answers.rpc} + ${answers.discovery} + ${answers.db} + ${answers.ci}`;
   process.stdout.write(
     `\n${pc.green('✔')} Created ${pc.bold(answers.projectName)} (${stack}) with service ${pc.bold(answers.services[0]!.name)}.\n\nDone. Now run:\n\n${steps.map((s) => `  ${s}`).join('\n')}\n\n` +
-      `Integration tests need MySQL and etcd: see README.md ("Running the tests").\n`,
+      `Integration tests need MySQL and etcd: see README.md, "Tests".\n`,
   );
 }
 

@@ -6,7 +6,7 @@ import { startApp, type App } from "../../src/app.js";
 import { SERVICE_NAME } from "../../src/config.js";
 import { newItemId } from "../../src/items/id.js";
 import { EtcdRegistry, instanceKey } from "../../src/registry/etcd.js";
-import { connect<%= service.className %>, create<%= service.className %>Client, type <%= service.className %>Client } from "../../src/rpc/client.js";
+import { connectClient, createClient, type RpcClient } from "../../src/rpc/client.js";
 import { rejectionOf, silentLogger } from "../helpers.js";
 import {
   etcdClient,
@@ -20,10 +20,10 @@ import {
   type IntegrationEnv,
 } from "./env.js";
 
-describe.skipIf(!runIntegration)(integrationTitle("<%= service.name %> app against real MySQL and etcd"), () => {
+describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} app against real MySQL and etcd`), () => {
   let env: IntegrationEnv;
   let app: App;
-  let client: <%= service.className %>Client;
+  let client: RpcClient;
   let etcd: Etcd3;
   let key: string;
 
@@ -32,7 +32,7 @@ describe.skipIf(!runIntegration)(integrationTitle("<%= service.name %> app again
     await waitForServers(env);
     await resetDatabase(env);
     app = await startApp(testConfig(env), { logger: silentLogger });
-    client = create<%= service.className %>Client(`127.0.0.1:${String(app.rpcPort)}`);
+    client = createClient(`127.0.0.1:${String(app.rpcPort)}`);
     etcd = etcdClient(env);
     key = instanceKey(SERVICE_NAME, app.instanceId);
   });
@@ -91,13 +91,14 @@ describe.skipIf(!runIntegration)(integrationTitle("<%= service.name %> app again
     const ready = await fetch(`http://127.0.0.1:${String(app.httpPort)}/readyz`);
     expect(ready.status).toBe(200);
     const metrics = await (await fetch(`http://127.0.0.1:${String(app.httpPort)}/metrics`)).text();
-    expect(metrics).toMatch(/rpc_server_requests_total\{method="CreateItem",code="OK",service="<%= service.name %>"\} 3/);
-    expect(metrics).toMatch(/db_pool_connections\{state="total",service="<%= service.name %>"\} [1-9]/);
+    const service = `service="${SERVICE_NAME}"`;
+    expect(metrics).toContain(`rpc_server_requests_total{method="CreateItem",code="OK",${service}} 3`);
+    expect(metrics).toMatch(new RegExp(`db_pool_connections\\{state="total",${service}\\} [1-9]`));
   });
 
   it("can be reached through the registry", async () => {
     const registry = new EtcdRegistry({ endpoints: [env.etcdEndpoints], ttlSeconds: 3, logger: silentLogger });
-    const resolving = await connect<%= service.className %>(registry);
+    const resolving = await connectClient(registry);
     try {
       expect(await registry.resolve(SERVICE_NAME)).toContainEqual({
         id: app.instanceId,

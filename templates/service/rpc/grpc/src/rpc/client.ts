@@ -1,16 +1,18 @@
 import { credentials, type CallOptions, type requestCallback, type ServiceError } from "@grpc/grpc-js";
 
 import { SERVICE_NAME } from "../config.js";
-import type { Item__Output as Item } from "../generated/<%= service.snakeName %>/v1/Item.js";
-import type { ListItemsResponse__Output as ListItemsResponse } from "../generated/<%= service.snakeName %>/v1/ListItemsResponse.js";
-import type { <%= service.className %>ServiceClient } from "../generated/<%= service.snakeName %>/v1/<%= service.className %>Service.js";
 import type { Registry, ServiceInstance } from "../registry/registry.js";
-import { load<%= service.className %>Proto } from "./definition.js";
+import {
+  loadService,
+  type Item__Output as Item,
+  type ListItemsResponse__Output as ListItemsResponse,
+  type ServiceClient,
+} from "./definition.js";
 
 export type { Item, ListItemsResponse };
 
-/** Promise-based client of <%= service.className %>Service; failed calls reject with a gRPC ServiceError. */
-export interface <%= service.className %>Client {
+/** Promise-based client of the service; failed calls reject with a gRPC ServiceError. */
+export interface RpcClient {
   createItem(request: { readonly name: string }): Promise<Item>;
   getItem(request: { readonly id: string }): Promise<Item>;
   listItems(request: { readonly pageSize?: number; readonly pageToken?: string }): Promise<ListItemsResponse>;
@@ -28,10 +30,10 @@ export class NoInstanceError extends Error {
 }
 
 /** A client for one address ("host:port"). */
-export function create<%= service.className %>Client(address: string, options: ClientOptions = {}): <%= service.className %>Client {
+export function createClient(address: string, options: ClientOptions = {}): RpcClient {
   const deadlineMs = options.deadlineMs ?? 5_000;
-  const Client = load<%= service.className %>Proto().<%= service.snakeName %>.v1.<%= service.className %>Service;
-  const client: <%= service.className %>ServiceClient = new Client(address, credentials.createInsecure());
+  const Client = loadService();
+  const client: ServiceClient = new Client(address, credentials.createInsecure());
   const callOptions = (): CallOptions => ({ deadline: Date.now() + deadlineMs });
 
   return {
@@ -51,12 +53,12 @@ export function create<%= service.className %>Client(address: string, options: C
  * A client that picks an instance from the registry for every call (round
  * robin over a watched list) and keeps one connection per instance.
  */
-export async function connect<%= service.className %>(registry: Registry, options: ClientOptions = {}): Promise<<%= service.className %>Client> {
+export async function connectClient(registry: Registry, options: ClientOptions = {}): Promise<RpcClient> {
   const watch = await registry.watch(SERVICE_NAME);
-  const clients = new Map<string, <%= service.className %>Client>();
+  const clients = new Map<string, RpcClient>();
   let next = 0;
 
-  const pick = (): <%= service.className %>Client => {
+  const pick = (): RpcClient => {
     const instances = watch.instances();
     const live = new Set(instances.map(addressOf));
     for (const [address, client] of clients) {
@@ -73,14 +75,14 @@ export async function connect<%= service.className %>(registry: Registry, option
     const address = addressOf(instance);
     let client = clients.get(address);
     if (client === undefined) {
-      client = create<%= service.className %>Client(address, options);
+      client = createClient(address, options);
       clients.set(address, client);
     }
     return client;
   };
 
   // pick() may throw: run it inside a promise so callers always get a rejection.
-  const viaInstance = <T>(use: (client: <%= service.className %>Client) => Promise<T>): Promise<T> =>
+  const viaInstance = <T>(use: (client: RpcClient) => Promise<T>): Promise<T> =>
     new Promise<T>((resolve) => {
       resolve(use(pick()));
     });

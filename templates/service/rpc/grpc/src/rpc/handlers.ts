@@ -1,12 +1,11 @@
 import { status, type handleUnaryCall, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
 
-import type { Item as ProtoItem } from "../generated/<%= service.snakeName %>/v1/Item.js";
-import type { <%= service.className %>ServiceHandlers } from "../generated/<%= service.snakeName %>/v1/<%= service.className %>Service.js";
 import { NotFoundError, ValidationError } from "../items/errors.js";
 import type { Item } from "../items/items-repository.js";
 import type { ItemsService } from "../items/items-service.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import type { Item as ProtoItem, ServiceHandlers } from "./definition.js";
 
 export interface HandlerDeps {
   readonly items: ItemsService;
@@ -35,7 +34,7 @@ export function toProtoItem(item: Item): ProtoItem {
   return { id: item.id, name: item.name, createdAt: item.createdAt.toISOString() };
 }
 
-export function create<%= service.className %>Handlers(deps: HandlerDeps): <%= service.className %>ServiceHandlers {
+export function createHandlers(deps: HandlerDeps): ServiceHandlers {
   const { items } = deps;
   return {
     CreateItem: unary(deps, "CreateItem", async (request) => ({

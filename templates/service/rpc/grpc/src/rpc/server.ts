@@ -3,8 +3,8 @@ import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { ItemsService } from "../items/items-service.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import { load<%= service.className %>Proto } from "./definition.js";
-import { create<%= service.className %>Handlers } from "./handlers.js";
+import { loadService } from "./definition.js";
+import { createHandlers } from "./handlers.js";
 
 export interface RpcServerOptions {
   /** 0 picks a free port. */
@@ -25,7 +25,7 @@ export interface RpcServer {
 export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
   const { logger } = options;
   const server = new Server();
-  server.addService(load<%= service.className %>Proto().<%= service.snakeName %>.v1.<%= service.className %>Service.service, create<%= service.className %>Handlers(options));
+  server.addService(loadService().service, createHandlers(options));
   const address = `${options.host ?? "0.0.0.0"}:${String(options.port)}`;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, ServerCredentials.createInsecure(), (error, boundPort) => {

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { NotFoundError, ValidationError } from "../../src/items/errors.js";
 import { newItemId } from "../../src/items/id.js";
+import { SERVICE_NAME } from "../../src/config.js";
 import { ItemsService } from "../../src/items/items-service.js";
 import { createMetrics, type Metrics } from "../../src/metrics.js";
-import { create<%= service.className %>Client, type <%= service.className %>Client } from "../../src/rpc/client.js";
+import { createClient, type RpcClient } from "../../src/rpc/client.js";
 import { toRpcStatus } from "../../src/rpc/handlers.js";
 import { startRpcServer, type RpcServer } from "../../src/rpc/server.js";
 import {
@@ -44,14 +45,14 @@ async function serve(repository: InMemoryItemsRepository | FailingItemsRepositor
     metrics,
     logger: silentLogger,
   });
-  const client = create<%= service.className %>Client(`127.0.0.1:${String(server.port)}`);
+  const client = createClient(`127.0.0.1:${String(server.port)}`);
   return { metrics, server, client };
 }
 
 describe("gRPC handlers over an in-memory repository", () => {
   let metrics: Metrics;
   let server: RpcServer;
-  let client: <%= service.className %>Client;
+  let client: RpcClient;
 
   beforeAll(async () => {
     ({ metrics, server, client } = await serve(new InMemoryItemsRepository()));
@@ -82,12 +83,12 @@ describe("gRPC handlers over an in-memory repository", () => {
   });
 
   it.each([
-    ["an empty name", (c: <%= service.className %>Client) => c.createItem({ name: "" }), "name must not be empty"],
-    ["a long name", (c: <%= service.className %>Client) => c.createItem({ name: "x".repeat(201) }), "name must be at most 200"],
-    ["a bad id", (c: <%= service.className %>Client) => c.getItem({ id: "42" }), "id must be a UUID"],
-    ["a page size of 101", (c: <%= service.className %>Client) => c.listItems({ pageSize: 101 }), "page_size must be between"],
-    ["a negative page size", (c: <%= service.className %>Client) => c.listItems({ pageSize: -1 }), "page_size must be between"],
-    ["a bad page token", (c: <%= service.className %>Client) => c.listItems({ pageToken: "x" }), "page_token is not a token"],
+    ["an empty name", (c: RpcClient) => c.createItem({ name: "" }), "name must not be empty"],
+    ["a long name", (c: RpcClient) => c.createItem({ name: "x".repeat(201) }), "name must be at most 200"],
+    ["a bad id", (c: RpcClient) => c.getItem({ id: "42" }), "id must be a UUID"],
+    ["a page size of 101", (c: RpcClient) => c.listItems({ pageSize: 101 }), "page_size must be between"],
+    ["a negative page size", (c: RpcClient) => c.listItems({ pageSize: -1 }), "page_size must be between"],
+    ["a bad page token", (c: RpcClient) => c.listItems({ pageToken: "x" }), "page_token is not a token"],
   ])("answers %s with INVALID_ARGUMENT", async (_, send, details) => {
     const error = await rejectionOf(send(client));
     expect(error).toMatchObject({ code: status.INVALID_ARGUMENT });
@@ -104,11 +105,10 @@ describe("gRPC handlers over an in-memory repository", () => {
 
   it("counts requests by method and code", async () => {
     const text = await metrics.registry.metrics();
-    expect(text).toContain('rpc_server_requests_total{method="CreateItem",code="OK",service="<%= service.name %>"}');
-    expect(text).toContain('rpc_server_requests_total{method="GetItem",code="NOT_FOUND",service="<%= service.name %>"} 1');
-    expect(text).toContain(
-      'rpc_server_requests_total{method="ListItems",code="INVALID_ARGUMENT",service="<%= service.name %>"} 3',
-    );
+    const service = `service="${SERVICE_NAME}"`;
+    expect(text).toContain(`rpc_server_requests_total{method="CreateItem",code="OK",${service}}`);
+    expect(text).toContain(`rpc_server_requests_total{method="GetItem",code="NOT_FOUND",${service}} 1`);
+    expect(text).toContain(`rpc_server_requests_total{method="ListItems",code="INVALID_ARGUMENT",${service}} 3`);
     expect(text).toContain("rpc_server_request_duration_seconds_bucket");
   });
 });
@@ -140,7 +140,7 @@ describe("gRPC server shutdown", () => {
     await waitUntil(() => repository.blocked === 1);
 
     const stopped = server.stop(5_000);
-    const late = create<%= service.className %>Client(`127.0.0.1:${String(server.port)}`, { deadlineMs: 1_000 });
+    const late = createClient(`127.0.0.1:${String(server.port)}`, { deadlineMs: 1_000 });
     expect(await rejectionOf(late.createItem({ name: "late" }))).toMatchObject({ code: status.UNAVAILABLE });
     await late.close();
 
