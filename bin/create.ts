@@ -14,6 +14,8 @@ import { workspaceGenerator } from '../generators/workspace/generator.js';
 
 const DEFAULT_DIRECTORY = 'my-app';
 
+const requireDirectory = (value: string) => (formatTargetDir(value) ? undefined : 'Enter a directory');
+
 /** Each answer: the flag if given, else the default under --yes, else a prompt on a TTY, else an error. */
 async function resolveAnswers(args: CreateArgs, interactive: boolean) {
   const ask = interactive ? await import('./ask.js') : undefined;
@@ -24,14 +26,14 @@ async function resolveAnswers(args: CreateArgs, interactive: boolean) {
   if (args.directory !== undefined && !directory) throw new UserInputError(validateProjectName('')!);
   if (!directory) {
     if (args.yes) directory = DEFAULT_DIRECTORY;
-    else if (ask) directory = formatTargetDir(await ask.askText('directory', DEFAULT_DIRECTORY, (v) => (formatTargetDir(v) ? undefined : 'Enter a directory')));
+    else if (ask) directory = formatTargetDir(await ask.askText('directory', DEFAULT_DIRECTORY, requireDirectory));
     else missing.push('[directory]');
   }
   const nameProblem = directory ? validateProjectName(projectNameOf(directory)) : undefined;
   if (nameProblem) {
     if (!ask) throw new UserInputError(nameProblem);
-    const name = await ask.askText('directory', toValidProjectName(projectNameOf(directory)) || DEFAULT_DIRECTORY, validateProjectName);
-    directory = withProjectName(directory, name);
+    const suggestion = toValidProjectName(projectNameOf(directory)) || DEFAULT_DIRECTORY;
+    directory = withProjectName(directory, await ask.askText('directory', suggestion, validateProjectName));
   }
   const target = directory ? inspectTarget(directory) : undefined;
 
@@ -39,7 +41,10 @@ async function resolveAnswers(args: CreateArgs, interactive: boolean) {
   const choices: Partial<StackChoices> = {};
   for (const { key, default: fallback } of CHOICES) {
     const given = args.choices[key];
-    const value = given !== undefined ? checkChoice(key, given) : args.yes ? fallback : ask ? await ask.askChoice(key) : undefined;
+    let value: string | undefined;
+    if (given !== undefined) value = checkChoice(key, given);
+    else if (args.yes) value = fallback;
+    else if (ask) value = await ask.askChoice(key);
     if (value === undefined) missing.push(`--${key}`);
     else Object.assign(choices, { [key]: value });
   }

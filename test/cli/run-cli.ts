@@ -14,8 +14,9 @@ export interface CliResult {
 
 /** Runs the built CLI as a user would: a separate node process, no TTY. */
 export function runCreate(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; prefix?: string[] }): CliResult {
-  const [command, ...prefix] = options.prefix ?? [process.execPath];
-  const result = spawnSync(command!, [...prefix, ...(options.prefix ? [process.execPath] : []), CREATE_BIN, ...args], {
+  // `prefix` runs the CLI under another command, e.g. setpriv to drop root.
+  const [command, ...commandArgs] = [...(options.prefix ?? []), process.execPath, CREATE_BIN, ...args];
+  const result = spawnSync(command!, commandArgs, {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     encoding: 'utf8',
