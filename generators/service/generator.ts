@@ -1,5 +1,6 @@
 import type { Tree } from '@nx/devkit';
 import { renderFolder, serviceVariables } from '../shared/render.js';
+import { choiceFolder } from '../shared/stack.js';
 import type { ServiceGeneratorSchema } from './schema.js';
 
 /**
@@ -11,9 +12,7 @@ export function serviceGenerator(tree: Tree, { answers, service }: ServiceGenera
   const variables = serviceVariables(answers, service);
   const layers = [
     ['service', 'base'],
-    ['service', 'rpc', answers.rpc],
-    ['service', 'discovery', answers.discovery],
-    ['service', 'db', answers.db],
+    ...(['rpc', 'discovery', 'db'] as const).map((kind) => [...choiceFolder(kind, answers[kind]), 'files']),
   ];
   for (const layer of layers) {
     renderFolder(tree, layer, target, variables);

@@ -1,14 +1,32 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import ejs from 'ejs';
 import { generateFiles, OverwriteStrategy, type Tree } from '@nx/devkit';
 import type { ProjectAnswers, ServiceAnswers } from './answers.js';
+import type { ChoiceKey } from './choices.js';
 import { serviceNames, type ServiceNames } from './names.js';
 import { templateDir } from './paths.js';
-import { DEPENDENCY_VERSIONS, IMAGE_TAGS } from './versions.js';
+import {
+  choiceFolder, stackContainers, stackDependencies, stackManifests, type ContainerSpec, type StackManifests,
+} from './stack.js';
+import { DEPENDENCY_VERSIONS, IMAGE_TAGS, type DependencyName } from './versions.js';
+
+/** What every service depends on whatever the stack; each choice adds its own in its choice.json. */
+const BASE_SERVICE_DEPENDENCIES: DependencyName[] = ['pino', 'prom-client', 'zod'];
 
 export interface ProjectVariables extends ProjectAnswers {
   versions: typeof DEPENDENCY_VERSIONS;
   images: typeof IMAGE_TAGS;
+  /** The manifest (choice.json) of each chosen value. */
+  stack: StackManifests;
+  /** The database and registry servers, for CI and compose templates. */
+  containers: Array<ContainerSpec & { imageTag: string }>;
   /** Every service with all its name spellings and ports, for root files that list them. */
   serviceList: Array<ServiceNames & ServiceAnswers>;
+  /** Renders `partials/<name>.ejs` of the chosen value of `kind`, with the same variables. */
+  partial(kind: ChoiceKey, name: string): string;
+  /** `name: version` pairs of the service's dependencies, as an indented JSON object. */
+  dependenciesJson(field: 'dependencies' | 'devDependencies', indent: string): string;
 }
 
 export interface ServiceVariables extends ProjectVariables {
@@ -18,17 +36,36 @@ export interface ServiceVariables extends ProjectVariables {
 }
 
 export function projectVariables(answers: ProjectAnswers): ProjectVariables {
-  return {
+  const stack = stackManifests(answers);
+  return withPartials<Omit<ProjectVariables, 'partial'>>({
     ...answers,
     versions: DEPENDENCY_VERSIONS,
     images: IMAGE_TAGS,
+    stack,
+    containers: stackContainers(stack),
     serviceList: answers.services.map((s) => ({ ...s, ...serviceNames(s.name) })),
-  };
+    dependenciesJson(field, indent) {
+      const names = stackDependencies(stack, field === 'dependencies' ? BASE_SERVICE_DEPENDENCIES : [], field);
+      const entries = Object.fromEntries(names.map((name) => [name, DEPENDENCY_VERSIONS[name]]));
+      return JSON.stringify(entries, null, 2).replace(/\n/g, `\n${indent}`);
+    },
+  });
 }
 
 export function serviceVariables(answers: ProjectAnswers, service: ServiceAnswers): ServiceVariables {
   const names = serviceNames(service.name);
-  return { ...projectVariables(answers), service: { ...service, ...names }, serviceSnakeName: names.snakeName };
+  const { partial: _projectPartial, ...project } = projectVariables(answers);
+  return withPartials({ ...project, service: { ...service, ...names }, serviceSnakeName: names.snakeName });
+}
+
+/** Partials see exactly the variables of the template that includes them. */
+function withPartials<T extends Omit<ProjectVariables, 'partial'>>(variables: T): T & Pick<ProjectVariables, 'partial'> {
+  const withPartial = variables as T & Pick<ProjectVariables, 'partial'>;
+  withPartial.partial = (kind, name) => {
+    const file = path.join(templateDir(...choiceFolder(kind, variables[kind])), 'partials', `${name}.ejs`);
+    return ejs.render(readFileSync(file, 'utf8'), withPartial, { filename: file });
+  };
+  return withPartial;
 }
 
 /**

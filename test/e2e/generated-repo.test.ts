@@ -133,7 +133,7 @@ describe('the generated default repo (gRPC + etcd + MySQL + GitLab CI), end to e
           ...process.env,
           DATABASE_URL: databaseUrl,
           ETCD_ENDPOINTS: etcd.endpoint,
-          GRPC_PORT: String(grpcPort),
+          RPC_PORT: String(grpcPort),
           HTTP_PORT: String(httpPort),
           ADVERTISE_HOST: '127.0.0.1',
           REGISTRY_TTL_SECONDS: '5',

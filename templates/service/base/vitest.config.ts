@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     environment: "node",
-    // Integration test files share one database and one etcd: run files one
+    // Integration test files share one database and one registry: run files one
     // at a time (tests inside a file are sequential by default).
     fileParallelism: false,
     testTimeout: 20_000,

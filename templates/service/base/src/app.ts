@@ -8,7 +8,7 @@ import { SqlItemsRepository } from "./items/items-repository.js";
 import { ItemsService } from "./items/items-service.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
-import { EtcdRegistry } from "./registry/etcd.js";
+import { createRegistry } from "./registry/factory.js";
 import { startRpcServer, type RpcServer } from "./rpc/server.js";
 
 export interface App {
@@ -35,11 +35,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const metrics = createMetrics();
   const pool = createDbPool({ url: config.databaseUrl, connectionLimit: config.dbPoolSize });
   metrics.observePool(() => poolStats(pool));
-  const registry = new EtcdRegistry({
-    endpoints: config.etcdEndpoints,
-    ttlSeconds: config.registryTtlSeconds,
-    logger,
-  });
+  const registry = createRegistry(config.registry, { ttlSeconds: config.registryTtlSeconds, logger });
 
   let accepting = false;
   let ops: OpsServer | undefined;
@@ -84,7 +80,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     });
     await migrate(pool, { logger });
     const items = new ItemsService(new SqlItemsRepository(pool));
-    rpc = await startRpcServer({ port: config.grpcPort, items, metrics, logger });
+    rpc = await startRpcServer({ port: config.rpcPort, items, metrics, logger });
     await registry.register(SERVICE_NAME, { id: instanceId, host: config.advertiseHost, port: rpc.port });
     accepting = true;
   } catch (error) {

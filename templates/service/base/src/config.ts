@@ -1,6 +1,8 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 
+import { registryConnection, registryEnv, type RegistryConnection } from "./registry/factory.js";
+
 export const SERVICE_NAME = "<%= service.name %>";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -9,9 +11,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface Config {
   /** mysql://user:password@host:port/database */
   readonly databaseUrl: string;
-  readonly etcdEndpoints: readonly string[];
+  /** How to reach the service registry (the variables of src/registry/factory.ts). */
+  readonly registry: RegistryConnection;
   /** 0 picks a free port (tests). */
-  readonly grpcPort: number;
+  readonly rpcPort: number;
   /** 0 picks a free port (tests). */
   readonly httpPort: number;
   /** Host name or IP that other services use to reach this instance. */
@@ -41,20 +44,8 @@ const integer = (min: number, max: number, fallback: number) =>
 
 const envSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^mysql$/, error: required("a mysql:// URL") }),
-  ETCD_ENDPOINTS: z
-    .string({ error: required("a comma-separated list of http(s) URLs") })
-    .transform((value) =>
-      value
-        .split(",")
-        .map((endpoint) => endpoint.trim())
-        .filter((endpoint) => endpoint !== ""),
-    )
-    .pipe(
-      z
-        .array(z.url({ protocol: /^https?$/, error: "must contain only http(s) URLs" }))
-        .min(1, { error: "must contain at least one URL" }),
-    ),
-  GRPC_PORT: integer(0, 65535, <%= service.rpcPort %>),
+  ...registryEnv.shape,
+  RPC_PORT: integer(0, 65535, <%= service.rpcPort %>),
   HTTP_PORT: integer(0, 65535, <%= service.httpPort %>),
   ADVERTISE_HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
@@ -84,8 +75,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const vars = result.data;
   return {
     databaseUrl: vars.DATABASE_URL,
-    etcdEndpoints: vars.ETCD_ENDPOINTS,
-    grpcPort: vars.GRPC_PORT,
+    registry: registryConnection(vars),
+    rpcPort: vars.RPC_PORT,
     httpPort: vars.HTTP_PORT,
     advertiseHost: vars.ADVERTISE_HOST ?? hostname(),
     logLevel: vars.LOG_LEVEL,

@@ -1,16 +1,13 @@
-import { status } from "@grpc/grpc-js";
-import type { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { startApp, type App } from "../../src/app.js";
 import { SERVICE_NAME } from "../../src/config.js";
 import { newItemId } from "../../src/items/id.js";
-import { EtcdRegistry, instanceKey } from "../../src/registry/etcd.js";
+import { createRegistry } from "../../src/registry/factory.js";
 import { connectClient, createClient, type RpcClient } from "../../src/rpc/client.js";
 import { rejectionOf, silentLogger } from "../helpers.js";
+import { rpcErrorKind } from "../rpc-errors.js";
 import {
-  etcdClient,
-  eventually,
   integrationEnv,
   integrationTitle,
   resetDatabase,
@@ -20,12 +17,10 @@ import {
   type IntegrationEnv,
 } from "./env.js";
 
-describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} app against real MySQL and etcd`), () => {
+describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} app against its real database and registry`), () => {
   let env: IntegrationEnv;
   let app: App;
   let client: RpcClient;
-  let etcd: Etcd3;
-  let key: string;
 
   beforeAll(async () => {
     env = integrationEnv();
@@ -33,18 +28,17 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} app against r
     await resetDatabase(env);
     app = await startApp(testConfig(env), { logger: silentLogger });
     client = createClient(`127.0.0.1:${String(app.rpcPort)}`);
-    etcd = etcdClient(env);
-    key = instanceKey(SERVICE_NAME, app.instanceId);
   });
 
   afterAll(async () => {
     // beforeAll may have failed half-way: skip what was not created.
     await client?.close();
     await app?.stop();
-    etcd?.close();
   });
 
-  it("creates, gets and lists items over gRPC", async () => {
+  const registry = () => createRegistry(testConfig(env).registry, { ttlSeconds: 3, logger: silentLogger });
+
+  it("creates, gets and lists items over RPC", async () => {
     const created = [];
     for (const name of ["apple", "  banana  ", "cherry"]) {
       created.push(await client.createItem({ name }));
@@ -65,7 +59,7 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} app against r
     expect(await client.listItems({})).toEqual({ items: byId, nextPageToken: "" });
   });
 
-  it("answers invalid requests with INVALID_ARGUMENT", async () => {
+  it("answers invalid requests with an invalid-argument error", async () => {
     const invalid = [
       client.createItem({ name: " " }),
       client.createItem({ name: "x".repeat(201) }),
@@ -74,20 +68,25 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} app against r
       client.listItems({ pageToken: "not-a-token" }),
     ];
     for (const call of invalid) {
-      expect(await rejectionOf(call)).toMatchObject({ code: status.INVALID_ARGUMENT });
+      expect(rpcErrorKind(await rejectionOf(call))).toBe("invalid-argument");
     }
   });
 
-  it("answers an unknown id with NOT_FOUND", async () => {
-    expect(await rejectionOf(client.getItem({ id: newItemId() }))).toMatchObject({ code: status.NOT_FOUND });
+  it("answers an unknown id with a not-found error", async () => {
+    expect(rpcErrorKind(await rejectionOf(client.getItem({ id: newItemId() })))).toBe("not-found");
   });
 
-  it("is registered in etcd and ready", async () => {
-    expect(JSON.parse((await etcd.get(key).string()) ?? "null")).toEqual({
-      id: app.instanceId,
-      host: "127.0.0.1",
-      port: app.rpcPort,
-    });
+  it("is registered, ready, and counts its calls", async () => {
+    const lookup = registry();
+    try {
+      expect(await lookup.resolve(SERVICE_NAME)).toContainEqual({
+        id: app.instanceId,
+        host: "127.0.0.1",
+        port: app.rpcPort,
+      });
+    } finally {
+      await lookup.close();
+    }
     const ready = await fetch(`http://127.0.0.1:${String(app.httpPort)}/readyz`);
     expect(ready.status).toBe(200);
     const metrics = await (await fetch(`http://127.0.0.1:${String(app.httpPort)}/metrics`)).text();
@@ -97,40 +96,25 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} app against r
   });
 
   it("can be reached through the registry", async () => {
-    const registry = new EtcdRegistry({ endpoints: [env.etcdEndpoints], ttlSeconds: 3, logger: silentLogger });
-    const resolving = await connectClient(registry);
+    const lookup = registry();
+    const resolving = await connectClient(lookup);
     try {
-      expect(await registry.resolve(SERVICE_NAME)).toContainEqual({
-        id: app.instanceId,
-        host: "127.0.0.1",
-        port: app.rpcPort,
-      });
-      const item = await resolving.createItem({ name: "via etcd" });
+      const item = await resolving.createItem({ name: "via the registry" });
       expect(await client.getItem({ id: item.id })).toEqual(item);
     } finally {
       await resolving.close();
-      await registry.close();
+      await lookup.close();
     }
   });
 
-  it("registers again after its lease is lost", async () => {
-    const before = await etcd.get(key).exec();
-    const leaseId = before.kvs[0]?.lease ?? "";
-    expect(leaseId).not.toBe("0");
-    // Revoking the lease from outside deletes the key, like an etcd outage longer than the TTL.
-    await etcd.leaseClient.leaseRevoke({ ID: leaseId });
-    expect(await etcd.get(key).string()).toBeNull();
-    await eventually(async () => {
-      const kv = (await etcd.get(key).exec()).kvs[0];
-      return kv !== undefined && kv.lease !== leaseId;
-    });
-    const ready = await fetch(`http://127.0.0.1:${String(app.httpPort)}/readyz`);
-    expect(ready.status).toBe(200);
-  });
-
-  it("leaves etcd and stops serving when stopped", async () => {
+  it("leaves the registry and stops serving when stopped", async () => {
     await app.stop();
-    expect(await etcd.get(key).string()).toBeNull();
-    expect(await rejectionOf(client.listItems({}))).toMatchObject({ code: status.UNAVAILABLE });
+    const lookup = registry();
+    try {
+      expect(await lookup.resolve(SERVICE_NAME)).toEqual([]);
+    } finally {
+      await lookup.close();
+    }
+    expect(rpcErrorKind(await rejectionOf(client.listItems({})))).toBe("unavailable");
   });
 });

@@ -1,16 +1,17 @@
-import { Etcd3 } from "etcd3";
 import { createConnection } from "mysql2/promise";
 
 import { loadConfig, type Config } from "../../src/config.js";
+import { retry } from "../retry.js";
+import { REGISTRY_TEST_VARIABLES, registryAppEnv, waitForRegistry } from "./registry-env.js";
 
 /**
- * Integration tests need a MySQL-compatible database and etcd:
+ * Integration tests need a MySQL-compatible database and the service registry:
  *   TEST_DATABASE_URL    mysql://user:password@host:port/database (tables are dropped!)
- *   TEST_ETCD_ENDPOINTS  comma-separated etcd URLs
+ *   and the registry's variables (test/integration/registry-env.ts).
  * Without them the integration suites are skipped, unless REQUIRE_INTEGRATION=1
  * (CI), which makes them fail instead.
  */
-const VARIABLES = ["TEST_DATABASE_URL", "TEST_ETCD_ENDPOINTS"] as const;
+const VARIABLES = ["TEST_DATABASE_URL", ...REGISTRY_TEST_VARIABLES];
 
 const missing = VARIABLES.filter((name) => (process.env[name] ?? "").trim() === "");
 const required = process.env.REQUIRE_INTEGRATION === "1";
@@ -25,7 +26,8 @@ export function integrationTitle(title: string): string {
 
 export interface IntegrationEnv {
   readonly databaseUrl: string;
-  readonly etcdEndpoints: string;
+  /** The registry variables as the service reads them (e.g. ETCD_ENDPOINTS). */
+  readonly registryEnv: Readonly<Record<string, string>>;
 }
 
 /** The variables; throws when one is missing (REQUIRE_INTEGRATION=1). */
@@ -35,7 +37,7 @@ export function integrationEnv(): IntegrationEnv {
   }
   return {
     databaseUrl: process.env.TEST_DATABASE_URL ?? "",
-    etcdEndpoints: process.env.TEST_ETCD_ENDPOINTS ?? "",
+    registryEnv: registryAppEnv(),
   };
 }
 
@@ -43,8 +45,8 @@ export function integrationEnv(): IntegrationEnv {
 export function testConfig(env: IntegrationEnv, overrides: Record<string, string> = {}): Config {
   return loadConfig({
     DATABASE_URL: env.databaseUrl,
-    ETCD_ENDPOINTS: env.etcdEndpoints,
-    GRPC_PORT: "0",
+    ...env.registryEnv,
+    RPC_PORT: "0",
     HTTP_PORT: "0",
     ADVERTISE_HOST: "127.0.0.1",
     LOG_LEVEL: "silent",
@@ -54,24 +56,13 @@ export function testConfig(env: IntegrationEnv, overrides: Record<string, string
   });
 }
 
-export function etcdClient(env: IntegrationEnv): Etcd3 {
-  return new Etcd3({ hosts: env.etcdEndpoints.split(",").map((host) => host.trim()) });
-}
-
 /** Waits until both servers answer (CI service containers may still be starting). */
 export async function waitForServers(env: IntegrationEnv, timeoutMs = 60_000): Promise<void> {
-  const etcd = etcdClient(env);
-  try {
-    await retry(timeoutMs, async () => {
-      const connection = await createConnection({ uri: env.databaseUrl, connectTimeout: 2_000 });
-      await connection.end();
-    });
-    await retry(timeoutMs, async () => {
-      await etcd.get("/health-probe").string();
-    });
-  } finally {
-    etcd.close();
-  }
+  await retry(timeoutMs, async () => {
+    const connection = await createConnection({ uri: env.databaseUrl, connectTimeout: 2_000 });
+    await connection.end();
+  });
+  await waitForRegistry(env.registryEnv, timeoutMs);
 }
 
 /** Drops the service's tables so a suite starts from an empty database. */
@@ -81,29 +72,5 @@ export async function resetDatabase(env: IntegrationEnv): Promise<void> {
     await connection.query("DROP TABLE IF EXISTS items, schema_migrations");
   } finally {
     await connection.end();
-  }
-}
-
-/** Polls until check() returns true. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  await retry(timeoutMs, async () => {
-    if (!(await check())) {
-      throw new Error(`condition not met within ${String(timeoutMs)} ms`);
-    }
-  });
-}
-
-async function retry(timeoutMs: number, attempt: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await attempt();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
   }
 }

@@ -1,10 +1,17 @@
 import { describe, expect, it } from "vitest";
 
 import { ConfigError, loadConfig } from "../../src/config.js";
+import {
+  expectedRegistryConnection,
+  invalidRegistryEnv,
+  invalidRegistryMessages,
+  requiredRegistryVariables,
+  validRegistryEnv,
+} from "../registry-fixtures.js";
 
 const minimal = {
   DATABASE_URL: "mysql://<%= service.snakeName %>:secret@db.internal:3306/<%= service.snakeName %>",
-  ETCD_ENDPOINTS: "http://etcd-0:2379, http://etcd-1:2379",
+  ...validRegistryEnv,
 };
 
 function configError(env: Record<string, string | undefined>): string {
@@ -24,8 +31,8 @@ describe("loadConfig", () => {
     const config = loadConfig({ ...minimal, ADVERTISE_HOST: "10.0.0.7" });
     expect(config).toEqual({
       databaseUrl: minimal.DATABASE_URL,
-      etcdEndpoints: ["http://etcd-0:2379", "http://etcd-1:2379"],
-      grpcPort: <%= service.rpcPort %>,
+      registry: expectedRegistryConnection,
+      rpcPort: <%= service.rpcPort %>,
       httpPort: <%= service.httpPort %>,
       advertiseHost: "10.0.0.7",
       logLevel: "info",
@@ -39,7 +46,7 @@ describe("loadConfig", () => {
   it("reads every variable", () => {
     const config = loadConfig({
       ...minimal,
-      GRPC_PORT: "6000",
+      RPC_PORT: "6000",
       HTTP_PORT: "0",
       ADVERTISE_HOST: "<%= service.name %>-0.<%= service.name %>",
       LOG_LEVEL: "debug",
@@ -49,7 +56,7 @@ describe("loadConfig", () => {
       SHUTDOWN_TIMEOUT_MS: "2500",
     });
     expect(config).toMatchObject({
-      grpcPort: 6000,
+      rpcPort: 6000,
       httpPort: 0,
       advertiseHost: "<%= service.name %>-0.<%= service.name %>",
       logLevel: "debug",
@@ -61,22 +68,23 @@ describe("loadConfig", () => {
   });
 
   it("treats empty values as unset", () => {
-    expect(loadConfig({ ...minimal, GRPC_PORT: "", LOG_LEVEL: " " })).toMatchObject({
-      grpcPort: <%= service.rpcPort %>,
+    expect(loadConfig({ ...minimal, RPC_PORT: "", LOG_LEVEL: " " })).toMatchObject({
+      rpcPort: <%= service.rpcPort %>,
       logLevel: "info",
     });
   });
 
   it("names every missing variable in one line", () => {
     const message = configError({});
-    expect(message).toBe("invalid configuration: DATABASE_URL is required; ETCD_ENDPOINTS is required");
+    const missing = ["DATABASE_URL", ...requiredRegistryVariables].map((name) => `${name} is required`);
+    expect(message).toBe(`invalid configuration: ${missing.join("; ")}`);
   });
 
   it("explains invalid values without echoing them", () => {
     const message = configError({
       DATABASE_URL: "postgres://user:hunter2@db/<%= service.snakeName %>",
-      ETCD_ENDPOINTS: "etcd:2379",
-      GRPC_PORT: "70000",
+      ...invalidRegistryEnv,
+      RPC_PORT: "70000",
       HTTP_PORT: "http",
       LOG_LEVEL: "loud",
       SERVICE_INSTANCE_ID: "has spaces",
@@ -84,8 +92,10 @@ describe("loadConfig", () => {
     expect(message).not.toContain("\n");
     expect(message).not.toContain("hunter2");
     expect(message).toContain("DATABASE_URL must be a mysql:// URL");
-    expect(message).toContain("ETCD_ENDPOINTS.0 must contain only http(s) URLs");
-    expect(message).toContain("GRPC_PORT must be an integer between 0 and 65535");
+    for (const registryMessage of invalidRegistryMessages) {
+      expect(message).toContain(registryMessage);
+    }
+    expect(message).toContain("RPC_PORT must be an integer between 0 and 65535");
     expect(message).toContain("HTTP_PORT must be an integer between 0 and 65535");
     expect(message).toContain("LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent");
     expect(message).toContain("SERVICE_INSTANCE_ID must be 1-128 characters");

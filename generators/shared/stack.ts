@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ChoiceKey, StackChoices } from './choices.js';
+import { templateDir } from './paths.js';
+import { IMAGE_TAGS, type DependencyName } from './versions.js';
+
+/**
+ * A server the service needs in CI, in the compose stack and in tests (its
+ * database, its registry), described once by the choice that brings it and
+ * rendered by each CI or compose template in its own syntax.
+ */
+export interface ContainerSpec {
+  /** Host name other containers reach it by. */
+  alias: string;
+  image: keyof typeof IMAGE_TAGS;
+  port: number;
+  env?: Record<string, string>;
+  entrypoint?: string[];
+  command?: string[];
+  /** Variables the integration tests read; `{host}` stands for wherever the container is reachable. */
+  testEnv: Record<string, string>;
+}
+
+/** `choice.json` in each choice folder: what the choice adds besides its files. */
+export interface ChoiceManifest {
+  /** Human name, e.g. "gRPC". */
+  label: string;
+  dependencies?: DependencyName[];
+  devDependencies?: DependencyName[];
+  container?: ContainerSpec;
+}
+
+/** templates/service/<kind>/<value>/ for the service layers; templates/ci/<value>/ for CI. */
+export function choiceFolder(kind: ChoiceKey, value: string): string[] {
+  return kind === 'ci' ? ['ci', value] : ['service', kind, value];
+}
+
+const manifests = new Map<string, ChoiceManifest>();
+
+export function choiceManifest(kind: ChoiceKey, value: string): ChoiceManifest {
+  const file = path.join(templateDir(...choiceFolder(kind, value)), 'choice.json');
+  let manifest = manifests.get(file);
+  if (!manifest) {
+    manifest = JSON.parse(readFileSync(file, 'utf8')) as ChoiceManifest;
+    manifests.set(file, manifest);
+  }
+  return manifest;
+}
+
+export type StackManifests = Record<ChoiceKey, ChoiceManifest>;
+
+export function stackManifests(choices: StackChoices): StackManifests {
+  return {
+    rpc: choiceManifest('rpc', choices.rpc),
+    discovery: choiceManifest('discovery', choices.discovery),
+    db: choiceManifest('db', choices.db),
+    ci: choiceManifest('ci', choices.ci),
+  };
+}
+
+/** The servers of the chosen stack (database first), with their image tags resolved. */
+export function stackContainers(stack: StackManifests): Array<ContainerSpec & { imageTag: string }> {
+  return [stack.db.container, stack.discovery.container]
+    .filter((container): container is ContainerSpec => container !== undefined)
+    .map((container) => ({ ...container, imageTag: IMAGE_TAGS[container.image] }));
+}
+
+/** The service's npm dependencies: the base set plus what each chosen layer declares, sorted. */
+export function stackDependencies(
+  stack: StackManifests,
+  base: readonly DependencyName[],
+  field: 'dependencies' | 'devDependencies',
+): DependencyName[] {
+  const names = new Set<DependencyName>(base);
+  for (const manifest of Object.values(stack)) for (const name of manifest[field] ?? []) names.add(name);
+  return [...names].sort();
+}

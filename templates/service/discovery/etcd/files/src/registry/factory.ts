@@ -1,0 +1,43 @@
+import { z } from "zod";
+
+import type { Logger } from "../logger.js";
+import { EtcdRegistry } from "./etcd.js";
+import type { Registry } from "./registry.js";
+
+/** The registry's environment variables; src/config.ts validates them with the rest. */
+export const registryEnv = z.object({
+  ETCD_ENDPOINTS: z
+    .string({
+      error: (issue) => (issue.input === undefined ? "is required" : "must be a comma-separated list of http(s) URLs"),
+    })
+    .transform((value) =>
+      value
+        .split(",")
+        .map((endpoint) => endpoint.trim())
+        .filter((endpoint) => endpoint !== ""),
+    )
+    .pipe(
+      z
+        .array(z.url({ protocol: /^https?$/, error: "must contain only http(s) URLs" }))
+        .min(1, { error: "must contain at least one URL" }),
+    ),
+});
+
+/** How to reach etcd. */
+export interface RegistryConnection {
+  readonly endpoints: readonly string[];
+}
+
+export function registryConnection(vars: z.output<typeof registryEnv>): RegistryConnection {
+  return { endpoints: vars.ETCD_ENDPOINTS };
+}
+
+export interface RegistryOptions {
+  /** Lease TTL: a crashed instance disappears after at most this long. */
+  readonly ttlSeconds: number;
+  readonly logger: Logger;
+}
+
+export function createRegistry(connection: RegistryConnection, options: RegistryOptions): Registry {
+  return new EtcdRegistry({ endpoints: connection.endpoints, ttlSeconds: options.ttlSeconds, logger: options.logger });
+}

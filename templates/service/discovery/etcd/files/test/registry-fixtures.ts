@@ -1,0 +1,10 @@
+/** The registry's variables as the config tests (test/unit/config.test.ts) exercise them. */
+export const validRegistryEnv = { ETCD_ENDPOINTS: "http://etcd-0:2379, http://etcd-1:2379" };
+
+export const expectedRegistryConnection = { endpoints: ["http://etcd-0:2379", "http://etcd-1:2379"] };
+
+export const requiredRegistryVariables = ["ETCD_ENDPOINTS"];
+
+export const invalidRegistryEnv = { ETCD_ENDPOINTS: "etcd:2379" };
+
+export const invalidRegistryMessages = ["ETCD_ENDPOINTS.0 must contain only http(s) URLs"];
