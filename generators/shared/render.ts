@@ -58,12 +58,16 @@ export function serviceVariables(answers: ProjectAnswers, service: ServiceAnswer
   return withPartials({ ...project, service: { ...service, ...names }, serviceSnakeName: names.snakeName });
 }
 
-/** Partials see exactly the variables of the template that includes them. */
+/**
+ * Partials see the variables of the template that includes them; included from
+ * a root file, `service` is the first service, the one root docs use as example.
+ */
 function withPartials<T extends Omit<ProjectVariables, 'partial'>>(variables: T): T & Pick<ProjectVariables, 'partial'> {
   const withPartial = variables as T & Pick<ProjectVariables, 'partial'>;
+  const locals = 'service' in variables ? withPartial : { service: variables.serviceList[0], ...withPartial };
   withPartial.partial = (kind, name) => {
     const file = path.join(templateDir(...choiceFolder(kind, variables[kind])), 'partials', `${name}.ejs`);
-    return ejs.render(readFileSync(file, 'utf8'), withPartial, { filename: file });
+    return ejs.render(readFileSync(file, 'utf8'), locals, { filename: file });
   };
   return withPartial;
 }

@@ -1,21 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { startApp, type App } from "../../src/app.js";
+import type { App } from "../../src/app.js";
 import { SERVICE_NAME } from "../../src/config.js";
 import { newItemId } from "../../src/items/id.js";
 import { createRegistry } from "../../src/registry/factory.js";
 import { connectClient, createClient, type RpcClient } from "../../src/rpc/client.js";
 import { rejectionOf, silentLogger } from "../helpers.js";
 import { rpcErrorKind } from "../rpc-errors.js";
-import {
-  integrationEnv,
-  integrationTitle,
-  resetDatabase,
-  runIntegration,
-  testConfig,
-  waitForServers,
-  type IntegrationEnv,
-} from "./env.js";
+import { integrationTitle, runIntegration, startIntegrationApp, testConfig, type IntegrationEnv } from "./env.js";
 
 describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} app against its real database and registry`), () => {
   let env: IntegrationEnv;
@@ -23,10 +15,7 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} app against i
   let client: RpcClient;
 
   beforeAll(async () => {
-    env = integrationEnv();
-    await waitForServers(env);
-    await resetDatabase(env);
-    app = await startApp(testConfig(env), { logger: silentLogger });
+    ({ env, app } = await startIntegrationApp());
     client = createClient(`127.0.0.1:${String(app.rpcPort)}`);
   });
 

@@ -1,6 +1,8 @@
 import { createConnection } from "mysql2/promise";
 
+import { startApp, type App } from "../../src/app.js";
 import { loadConfig, type Config } from "../../src/config.js";
+import { silentLogger } from "../helpers.js";
 import { retry } from "../retry.js";
 import { REGISTRY_TEST_VARIABLES, registryAppEnv, waitForRegistry } from "./registry-env.js";
 
@@ -73,4 +75,12 @@ export async function resetDatabase(env: IntegrationEnv): Promise<void> {
   } finally {
     await connection.end();
   }
+}
+
+/** The suite's servers answered, the database emptied, the whole service started in-process. */
+export async function startIntegrationApp(): Promise<{ env: IntegrationEnv; app: App }> {
+  const env = integrationEnv();
+  await waitForServers(env);
+  await resetDatabase(env);
+  return { env, app: await startApp(testConfig(env), { logger: silentLogger }) };
 }

@@ -1,20 +1,11 @@
 import type { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { startApp, type App } from "../../src/app.js";
+import type { App } from "../../src/app.js";
 import { SERVICE_NAME } from "../../src/config.js";
 import { instanceKey } from "../../src/registry/etcd.js";
-import { silentLogger } from "../helpers.js";
 import { eventually } from "../retry.js";
-import {
-  integrationEnv,
-  integrationTitle,
-  resetDatabase,
-  runIntegration,
-  testConfig,
-  waitForServers,
-  type IntegrationEnv,
-} from "./env.js";
+import { integrationTitle, runIntegration, startIntegrationApp, type IntegrationEnv } from "./env.js";
 import { etcdClient } from "./registry-env.js";
 
 describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} registration in real etcd`), () => {
@@ -24,10 +15,7 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} registration 
   let key: string;
 
   beforeAll(async () => {
-    env = integrationEnv();
-    await waitForServers(env);
-    await resetDatabase(env);
-    app = await startApp(testConfig(env), { logger: silentLogger });
+    ({ env, app } = await startIntegrationApp());
     etcd = etcdClient(env.registryEnv);
     key = instanceKey(SERVICE_NAME, app.instanceId);
   });
