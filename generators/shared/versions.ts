@@ -19,6 +19,10 @@ export const DEPENDENCY_VERSIONS = {
   '@eslint/js': '9.39.5',
   'typescript-eslint': '8.73.0',
   prettier: '3.10.1',
+  // rpc: thrift
+  // discovery: consul
+  // db: tidb
+  // ci: jenkins
 } as const;
 
 export type DependencyName = keyof typeof DEPENDENCY_VERSIONS;
@@ -31,4 +35,7 @@ export const IMAGE_TAGS = {
   etcd: 'quay.io/coreos/etcd:v3.5.17',
   docker: 'docker:27.5.1',
   dockerInDocker: 'docker:27.5.1-dind',
+  // discovery: consul
+  // db: tidb
+  // ci: jenkins
 } as const;
