@@ -17,6 +17,8 @@ export interface ContainerSpec {
   env?: Record<string, string>;
   entrypoint?: string[];
   command?: string[];
+  /** Compose healthcheck `test` (CMD form) telling when the server accepts connections. */
+  healthcheck?: string[];
   /** Variables the integration tests read; `{host}` stands for wherever the container is reachable. */
   testEnv: Record<string, string>;
 }
