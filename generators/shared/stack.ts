@@ -14,13 +14,23 @@ export interface ContainerSpec {
   alias: string;
   image: keyof typeof IMAGE_TAGS;
   port: number;
+  /** Environment in CI, where throwaway credentials are fine. */
   env?: Record<string, string>;
+  /** Environment in the compose stack; secrets come from the root .env (`${NAME:?}`). */
+  stackEnv?: Record<string, string>;
   entrypoint?: string[];
   command?: string[];
   /** Compose healthcheck `test` (CMD form) telling when the server accepts connections. */
   healthcheck?: string[];
   /** Variables the integration tests read; `{host}` stands for wherever the container is reachable. */
   testEnv: Record<string, string>;
+  /**
+   * Variables a service container needs to reach this server in the compose stack. Placeholders:
+   * `{host}`, and for databases `{user}`, `{password}`, `{database}` (the service's own).
+   */
+  serviceEnv: Record<string, string>;
+  /** Databases only: the admin account that creates each service's database and user. */
+  admin?: { user: string; passwordEnv?: string };
 }
 
 /** `choice.json` in each choice folder: what the choice adds besides its files. */

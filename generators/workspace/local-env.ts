@@ -3,19 +3,25 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const EXAMPLE_SUFFIX = '.env.example';
-const PLACEHOLDER = /change-me/g;
+/** `change-me` or `change-me-<key>`: the same key gets the same secret in every file. */
+const PLACEHOLDER = /change-me(?:-[a-z0-9-]*[a-z0-9])?/g;
 
 /**
- * Writes `.env` beside every rendered `.env.example`, with one fresh random
- * password in place of each file's "change-me" placeholder (the same user
- * appears in several URLs of one file). An existing `.env` is the user's: left alone.
+ * Writes `.env` beside every rendered `.env.example`, with a fresh random
+ * secret for each placeholder: the root .env of the compose stack and a
+ * service's own .env then agree on that service's database password. An
+ * existing `.env` is the user's: left alone.
  */
 export function writeLocalEnvFiles(root: string, renderedPaths: readonly string[]): void {
+  const secrets = new Map<string, string>();
+  const secretFor = (placeholder: string) => {
+    if (!secrets.has(placeholder)) secrets.set(placeholder, randomBytes(18).toString('base64url'));
+    return secrets.get(placeholder)!;
+  };
   for (const example of renderedPaths.filter((p) => p.endsWith(EXAMPLE_SUFFIX))) {
     const source = path.join(root, example);
     const target = source.slice(0, -'.example'.length);
     if (existsSync(target)) continue;
-    const secret = randomBytes(18).toString('base64url');
-    writeFileSync(target, readFileSync(source, 'utf8').replace(PLACEHOLDER, secret), { mode: 0o600 });
+    writeFileSync(target, readFileSync(source, 'utf8').replace(PLACEHOLDER, secretFor), { mode: 0o600 });
   }
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +93,16 @@ describe('the generated default repo (gRPC + etcd + MySQL + GitLab CI), end to e
       const check = sh(prettier, ['--check', '.'], path.join(cwd, 'app'));
       expect(check.status, `${name}: ${check.output}`).toBe(0);
     }
+  });
+
+  it('has a compose stack that docker-compose validates, with every secret coming from .env', () => {
+    const result = sh('docker-compose', ['config', '-q'], repo);
+    expect(result.status, result.output).toBe(0);
+    const emptyEnv = path.join(tempDir('csb-e2e-env-'), 'empty.env');
+    writeFileSync(emptyEnv, '');
+    const withoutEnv = sh('docker-compose', ['--env-file', emptyEnv, 'config', '-q'], repo);
+    expect(withoutEnv.status).not.toBe(0);
+    expect(withoutEnv.output).toMatch(/set DB_ROOT_PASSWORD in \.env/);
   });
 
   it('has a GitLab pipeline that validates against GitLab\'s schema, with the expected jobs (gitlab-ci-local --list)', () => {
