@@ -1,0 +1,171 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHOICES, type StackChoices } from '../../generators/shared/choices.js';
+import { tempDir } from '../cli/run-cli.js';
+import { startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../support/servers.js';
+
+/**
+ * Every combination a user can choose today, generated, then checked with one shared dependency
+ * install (the combinations sit side by side below one node_modules): the right files for each
+ * choice, the IDL compiled, prettier, lint, typecheck, and the tests with integration required
+ * against real servers.
+ */
+const RENDER_REPO = fileURLToPath(new URL('../support/render-repo.mjs', import.meta.url));
+
+const combinations: StackChoices[] = CHOICES.reduce<Array<Partial<StackChoices>>>(
+  (partials, choice) => partials.flatMap((partial) => choice.available.map((value) => ({ ...partial, [choice.key]: value }))),
+  [{}],
+) as StackChoices[];
+
+const label = (c: StackChoices) => `${c.rpc}-${c.discovery}-${c.db}-${c.ci}`;
+// Different names per combination, the shortest and the longest among them.
+const SERVICE_NAMES = ['a', 'api', 'order-book', 'abcdefghij-klmnopqrst-uvwxyz12'];
+
+function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(command, args, {
+    cwd,
+    env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
+}
+
+function readJson(file: string): Record<string, Record<string, string>> {
+  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
+}
+
+describe.each(combinations.map((c, index) => ({ ...c, service: SERVICE_NAMES[index % SERVICE_NAMES.length]! })))(
+  'combination $rpc + $discovery + $db + $ci (service "$service")',
+  (combination) => {
+    // Rendering and installing happen once for all combinations, in the first suite's beforeAll.
+    let repo: string;
+    let env: Record<string, string>;
+
+    beforeAll(async () => {
+      const shared = await sharedWorkspace();
+      repo = shared.repos.get(label(combination))!;
+      env = await shared.integrationEnv(label(combination));
+    }, 900_000);
+
+    it('has the files and libraries of its choices', () => {
+      const servicePath = (...p: string[]) => path.join(repo, 'services', combination.service, ...p);
+      const pkg = readJson(servicePath('package.json'));
+      const deps = { ...pkg.dependencies, ...pkg.devDependencies };
+      const snake = combination.service.replaceAll('-', '_');
+      const expectations: Record<string, () => void> = {
+        grpc: () => {
+          expect(existsSync(servicePath('proto', `${snake}.proto`))).toBe(true);
+          expect(deps).toHaveProperty('@grpc/grpc-js');
+          expect(deps).not.toHaveProperty('thrift');
+        },
+        thrift: () => {
+          expect(existsSync(servicePath('thrift', `${snake}.thrift`))).toBe(true);
+          expect(deps).toHaveProperty('thrift');
+          expect(deps).not.toHaveProperty('@grpc/grpc-js');
+        },
+        etcd: () => {
+          expect(existsSync(servicePath('src/registry/etcd.ts'))).toBe(true);
+          expect(deps).toHaveProperty('etcd3');
+        },
+        consul: () => {
+          expect(existsSync(servicePath('src/registry/consul.ts'))).toBe(true);
+          expect(deps).not.toHaveProperty('etcd3');
+        },
+        mysql: () => expect(readFileSync(servicePath('.env.example'), 'utf8')).toMatch(/DATABASE_URL=mysql:\/\/.*:3306\//),
+        tidb: () => expect(readFileSync(servicePath('.env.example'), 'utf8')).toMatch(/DATABASE_URL=mysql:\/\/.*:4000\//),
+        gitlab: () => {
+          expect(existsSync(path.join(repo, '.gitlab-ci.yml'))).toBe(true);
+          expect(existsSync(path.join(repo, 'Jenkinsfile'))).toBe(false);
+        },
+        jenkins: () => {
+          expect(existsSync(path.join(repo, 'Jenkinsfile'))).toBe(true);
+          expect(existsSync(path.join(repo, '.gitlab-ci.yml'))).toBe(false);
+        },
+      };
+      for (const value of Object.values(combination).filter((v) => v in expectations)) expectations[value]!();
+    });
+
+    it('compiles its IDL with the reference compiler', () => {
+      if (combination.rpc === 'grpc') {
+        const protoDir = path.join(repo, 'services', combination.service, 'proto');
+        const files = readdirSync(protoDir).filter((f) => f.endsWith('.proto'));
+        const result = sh('protoc', [`--proto_path=${protoDir}`, '--descriptor_set_out=/dev/null', ...files], repo);
+        expect(result.status, result.output).toBe(0);
+      } else {
+        // The Thrift generator is the service's own codegen (no Apache compiler on npm).
+        const result = sh('npm', ['run', 'codegen', '--workspaces'], repo);
+        expect(result.status, result.output).toBe(0);
+      }
+    });
+
+    it('has a compose stack that docker-compose validates', () => {
+      const result = sh('docker-compose', ['config', '-q'], repo);
+      expect(result.status, result.output).toBe(0);
+    });
+
+    it.each(['format:check', 'lint', 'typecheck'])('passes its own %s', (script) => {
+      const result = sh('npm', ['run', script], repo);
+      expect(result.status, result.output).toBe(0);
+    });
+
+    it('passes its own tests, integration included, none skipped', () => {
+      const result = sh('npm', ['test'], repo, { ...env, REQUIRE_INTEGRATION: '1' });
+      expect(result.status, result.output).toBe(0);
+      expect(result.output).toMatch(/Tests\s+\d+ passed \(\d+\)/);
+      expect(result.output).not.toMatch(/skipped/i);
+    });
+  },
+);
+
+interface SharedWorkspace {
+  repos: Map<string, string>;
+  integrationEnv(combination: string): Promise<Record<string, string>>;
+}
+
+let shared: Promise<SharedWorkspace> | undefined;
+let servers: { etcd?: EtcdServer; mariadb?: MariaDb } = {};
+
+afterAll(async () => {
+  await Promise.all([servers.etcd?.stop(), servers.mariadb?.stop()]);
+});
+
+/** Renders every combination below one folder and installs the union of their dependencies once. */
+function sharedWorkspace(): Promise<SharedWorkspace> {
+  shared ??= (async () => {
+    const root = tempDir('csb-matrix-');
+    const repos = new Map<string, string>();
+    const dependencies: Record<string, string> = {};
+    combinations.forEach((combination, index) => {
+      const dir = path.join(root, label(combination));
+      const service = SERVICE_NAMES[index % SERVICE_NAMES.length]!;
+      execFileSync(process.execPath, [
+        RENDER_REPO, dir, '--rpc', combination.rpc, '--discovery', combination.discovery,
+        '--db', combination.db, '--ci', combination.ci, '--service', service, '--project', 'matrix-app',
+      ]);
+      repos.set(label(combination), dir);
+      Object.assign(dependencies, readJson(path.join(dir, 'package.json')).devDependencies);
+      const servicePkg = readJson(path.join(dir, 'services', service, 'package.json'));
+      Object.assign(dependencies, servicePkg.dependencies, servicePkg.devDependencies);
+    });
+    writeFileSync(path.join(root, 'package.json'), JSON.stringify({ private: true, devDependencies: dependencies }, null, 2));
+    const install = sh('npm', ['install', '--no-audit', '--no-fund'], root);
+    if (install.status !== 0) throw new Error(`shared install failed:\n${install.output}`);
+
+    const [etcd, mariadb] = await Promise.all([startEtcd(), startMariaDb()]);
+    servers = { etcd, mariadb };
+    let databases = 0;
+    return {
+      repos,
+      async integrationEnv() {
+        databases += 1;
+        const url = await mariadb.createDatabase(`matrix_${databases}`, `matrix_${databases}`, `matrix-${databases}`);
+        return { TEST_DATABASE_URL: url, TEST_ETCD_ENDPOINTS: etcd.endpoint };
+      },
+    };
+  })();
+  return shared;
+}
