@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { etcdGetPrefix, startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../support/servers.js';
 import { runCreate, tempDir } from '../cli/run-cli.js';
 
@@ -125,6 +126,28 @@ describe('the generated default repo (gRPC + etcd + MySQL + GitLab CI), end to e
     expect(result.output).not.toMatch(/skipped/i);
     expect(result.output).toMatch(/integration/);
   }, 300_000);
+
+  it('passes its own GitLab lint and test jobs, run by gitlab-ci-local (shell executor; service containers replaced by the test servers)', () => {
+    // Jobs with `services:` need Docker: run a copy of the pipeline whose test job uses the servers this test started.
+    // The shell executor runs jobs in the repo itself, so one at a time (each job runs `npm ci`).
+    const pipeline = YAML.parse(readFileSync(path.join(repo, '.gitlab-ci.yml'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const testJob = pipeline.test!;
+    expect(testJob.services).toBeDefined();
+    delete testJob.services;
+    testJob.variables = {
+      ...(testJob.variables as Record<string, string>),
+      TEST_DATABASE_URL: databaseUrl,
+      TEST_ETCD_ENDPOINTS: etcd.endpoint,
+    };
+    mkdirSync(path.join(repo, '.gitlab-ci-local'), { recursive: true });
+    const copy = '.gitlab-ci-local/pipeline-without-services.yml';
+    writeFileSync(path.join(repo, copy), YAML.stringify(pipeline));
+    const result = sh(GITLAB_CI_LOCAL, ['--file', copy, '--force-shell-executor', '--concurrency', '1', '--needs', 'lint', 'test'], repo);
+    expect(result.status, result.output).toBe(0);
+    for (const job of ['install', 'lint', 'test']) expect(result.output).toMatch(new RegExp(`PASS\\s+${job}\\b`));
+    expect(result.output).toMatch(/test\s+>.*Tests\s+\d+ passed/);
+    expect(result.output).not.toMatch(/test\s+>.*skipped/);
+  }, 600_000);
 
   describe('the built service, run as a process', () => {
     let service: ChildProcess;
