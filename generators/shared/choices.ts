@@ -33,7 +33,7 @@ export const CHOICES: readonly ChoiceSpec[] = [
   { key: 'rpc', values: RPC_FRAMEWORKS, available: ['grpc'], default: 'grpc' },
   { key: 'discovery', values: DISCOVERY_BACKENDS, available: ['etcd'], default: 'etcd' },
   { key: 'db', values: DATABASES, available: ['mysql'], default: 'mysql' },
-  { key: 'ci', values: CI_PROVIDERS, available: ['gitlab'], default: 'gitlab' },
+  { key: 'ci', values: CI_PROVIDERS, available: ['gitlab', 'jenkins'], default: 'gitlab' },
 ];
 
 export const DEFAULT_CHOICES: StackChoices = {

@@ -20,9 +20,13 @@ export const DEPENDENCY_VERSIONS = {
   'typescript-eslint': '8.73.0',
   prettier: '3.10.1',
   // rpc: thrift
+  thrift: '0.24.0',
+  '@types/thrift': '0.10.17',
+  '@creditkarma/thrift-typescript': '3.7.6',
   // discovery: consul
   // db: tidb
   // ci: jenkins
+  'npm-groovy-lint': '16.2.0',
 } as const;
 
 export type DependencyName = keyof typeof DEPENDENCY_VERSIONS;
@@ -36,6 +40,8 @@ export const IMAGE_TAGS = {
   docker: 'docker:27.5.1',
   dockerInDocker: 'docker:27.5.1-dind',
   // discovery: consul
+  consul: 'hashicorp/consul:1.20.1',
   // db: tidb
+  tidb: 'pingcap/tidb:v8.5.8',
   // ci: jenkins
 } as const;
