@@ -32,7 +32,7 @@ export interface ChoiceSpec {
 export const CHOICES: readonly ChoiceSpec[] = [
   { key: 'rpc', values: RPC_FRAMEWORKS, available: ['grpc'], default: 'grpc' },
   { key: 'discovery', values: DISCOVERY_BACKENDS, available: ['etcd'], default: 'etcd' },
-  { key: 'db', values: DATABASES, available: ['mysql'], default: 'mysql' },
+  { key: 'db', values: DATABASES, available: ['mysql', 'tidb'], default: 'mysql' },
   { key: 'ci', values: CI_PROVIDERS, available: ['gitlab', 'jenkins'], default: 'gitlab' },
 ];
 
