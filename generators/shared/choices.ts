@@ -30,8 +30,8 @@ export interface ChoiceSpec {
 }
 
 export const CHOICES: readonly ChoiceSpec[] = [
-  { key: 'rpc', values: RPC_FRAMEWORKS, available: ['grpc'], default: 'grpc' },
-  { key: 'discovery', values: DISCOVERY_BACKENDS, available: ['etcd'], default: 'etcd' },
+  { key: 'rpc', values: RPC_FRAMEWORKS, available: ['grpc', 'thrift'], default: 'grpc' },
+  { key: 'discovery', values: DISCOVERY_BACKENDS, available: ['etcd', 'consul'], default: 'etcd' },
   { key: 'db', values: DATABASES, available: ['mysql', 'tidb'], default: 'mysql' },
   { key: 'ci', values: CI_PROVIDERS, available: ['gitlab', 'jenkins'], default: 'gitlab' },
 ];
@@ -50,8 +50,8 @@ export class UserInputError extends Error {
 }
 
 /** Checks one choice value; the error names the flag and the valid values, which is the fix. */
-export function checkChoice(key: ChoiceKey, value: string): string {
-  const spec = CHOICES.find((c) => c.key === key);
+export function checkChoice(key: ChoiceKey, value: string, choices: readonly ChoiceSpec[] = CHOICES): string {
+  const spec = choices.find((c) => c.key === key);
   if (!spec) throw new UserInputError(`Unknown choice --${key}.`);
   if (!spec.values.includes(value)) {
     throw new UserInputError(

@@ -1,7 +1,6 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CHOICES } from '../../generators/shared/choices.js';
 import { listTree, runCreate, tempDir } from './run-cli.js';
 
 /** Each bad input: exit 1, exactly one line on stderr naming the problem and the fix, nothing written. */
@@ -39,12 +38,6 @@ describe('create: bad input is refused with one line, exit 1, nothing written', 
 
   it('an unknown choice value lists the valid values', () => {
     expectRejected(['app', '--yes', '--db', 'postgres'], cwd, /Unknown --db value "postgres"\. Valid values: mysql, tidb\./);
-  });
-
-  const unreleased = CHOICES.flatMap((c) => c.values.filter((v) => !c.available.includes(v)).map((v) => [c.key, v] as const));
-  it.runIf(unreleased.length > 0)('a choice not built yet is announced, not silently replaced', () => {
-    const [key, value] = unreleased[0]!;
-    expectRejected(['app', '--yes', `--${key}`, value], cwd, new RegExp(`--${key} ${value} is not available yet.*Available now:`));
   });
 
   it('an invalid service name', () => {

@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHOICES, type StackChoices } from '../../generators/shared/choices.js';
 import { tempDir } from '../cli/run-cli.js';
+import { startConsulContractFake, type ConsulContractFake } from '../support/consul-contract-fake.js';
 import { startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../support/servers.js';
 
 /**
@@ -24,14 +25,23 @@ const label = (c: StackChoices) => `${c.rpc}-${c.discovery}-${c.db}-${c.ci}`;
 // Different names per combination, the shortest and the longest among them.
 const SERVICE_NAMES = ['a', 'api', 'order-book', 'abcdefghij-klmnopqrst-uvwxyz12'];
 
+/**
+ * Runs a command without blocking this process: the Consul contract fake is served from it, and a
+ * synchronous spawn would stop it from answering the generated tests.
+ */
 function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(command, args, {
-    cwd,
-    env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...env },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+  return new Promise<{ status: number | null; output: string }>((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, output }));
   });
-  return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }
 
 function readJson(file: string): Record<string, Record<string, string>> {
@@ -39,7 +49,7 @@ function readJson(file: string): Record<string, Record<string, string>> {
 }
 
 describe.each(combinations.map((c, index) => ({ ...c, service: SERVICE_NAMES[index % SERVICE_NAMES.length]! })))(
-  'combination $rpc + $discovery + $db + $ci (service "$service")',
+  'combination $rpc + $discovery + $db + $ci (service "$service"; Consul = contract fake, TiDB = MariaDB)',
   (combination) => {
     // Rendering and installing happen once for all combinations, in the first suite's beforeAll.
     let repo: string;
@@ -89,31 +99,36 @@ describe.each(combinations.map((c, index) => ({ ...c, service: SERVICE_NAMES[ind
       for (const value of Object.values(combination).filter((v) => v in expectations)) expectations[value]!();
     });
 
-    it('compiles its IDL with the reference compiler', () => {
+    it('compiles its IDL with the reference compiler (protoc / Apache thrift)', async () => {
       if (combination.rpc === 'grpc') {
         const protoDir = path.join(repo, 'services', combination.service, 'proto');
         const files = readdirSync(protoDir).filter((f) => f.endsWith('.proto'));
-        const result = sh('protoc', [`--proto_path=${protoDir}`, '--descriptor_set_out=/dev/null', ...files], repo);
+        const result = await sh('protoc', [`--proto_path=${protoDir}`, '--descriptor_set_out=/dev/null', ...files], repo);
         expect(result.status, result.output).toBe(0);
       } else {
-        // The Thrift generator is the service's own codegen (no Apache compiler on npm).
-        const result = sh('npm', ['run', 'codegen', '--workspaces'], repo);
-        expect(result.status, result.output).toBe(0);
+        // The Apache compiler (Debian thrift-compiler) is the reference; the service's own codegen is the npm one.
+        const thriftDir = path.join(repo, 'services', combination.service, 'thrift');
+        for (const file of readdirSync(thriftDir).filter((f) => f.endsWith('.thrift'))) {
+          const result = await sh('thrift', ['--gen', 'js:node', '-out', tempDir('csb-thrift-'), path.join(thriftDir, file)], repo);
+          expect(result.status, result.output).toBe(0);
+        }
+        const codegen = await sh('npm', ['run', 'codegen', '--workspaces'], repo);
+        expect(codegen.status, codegen.output).toBe(0);
       }
     });
 
-    it('has a compose stack that docker-compose validates', () => {
-      const result = sh('docker-compose', ['config', '-q'], repo);
+    it('has a compose stack that docker-compose validates', async () => {
+      const result = await sh('docker-compose', ['config', '-q'], repo);
       expect(result.status, result.output).toBe(0);
     });
 
-    it.each(['format:check', 'lint', 'typecheck'])('passes its own %s', (script) => {
-      const result = sh('npm', ['run', script], repo);
+    it.each(['format:check', 'lint', 'typecheck'])('passes its own %s', async (script) => {
+      const result = await sh('npm', ['run', script], repo);
       expect(result.status, result.output).toBe(0);
     });
 
-    it('passes its own tests, integration included, none skipped', () => {
-      const result = sh('npm', ['test'], repo, { ...env, REQUIRE_INTEGRATION: '1' });
+    it('passes its own tests, integration included, none skipped', async () => {
+      const result = await sh('npm', ['test'], repo, { ...env, REQUIRE_INTEGRATION: '1' });
       expect(result.status, result.output).toBe(0);
       expect(result.output).toMatch(/Tests\s+\d+ passed \(\d+\)/);
       expect(result.output).not.toMatch(/skipped/i);
@@ -127,10 +142,11 @@ interface SharedWorkspace {
 }
 
 let shared: Promise<SharedWorkspace> | undefined;
-let servers: { etcd?: EtcdServer; mariadb?: MariaDb } = {};
+// Combinations run one after another, so they can share the servers (each gets its own database).
+let servers: { etcd?: EtcdServer; mariadb?: MariaDb; consul?: ConsulContractFake } = {};
 
 afterAll(async () => {
-  await Promise.all([servers.etcd?.stop(), servers.mariadb?.stop()]);
+  await Promise.all([servers.etcd?.stop(), servers.mariadb?.stop(), servers.consul?.stop()]);
 });
 
 /** Renders every combination below one folder and installs the union of their dependencies once. */
@@ -152,18 +168,19 @@ function sharedWorkspace(): Promise<SharedWorkspace> {
       Object.assign(dependencies, servicePkg.dependencies, servicePkg.devDependencies);
     });
     writeFileSync(path.join(root, 'package.json'), JSON.stringify({ private: true, devDependencies: dependencies }, null, 2));
-    const install = sh('npm', ['install', '--no-audit', '--no-fund'], root);
+    const install = await sh('npm', ['install', '--no-audit', '--no-fund'], root);
     if (install.status !== 0) throw new Error(`shared install failed:\n${install.output}`);
 
-    const [etcd, mariadb] = await Promise.all([startEtcd(), startMariaDb()]);
-    servers = { etcd, mariadb };
+    // Consul cannot run here: its combinations use the recorded-contract fake of Consul's HTTP API.
+    const [etcd, mariadb, consul] = await Promise.all([startEtcd(), startMariaDb(), startConsulContractFake()]);
+    servers = { etcd, mariadb, consul };
     let databases = 0;
     return {
       repos,
       async integrationEnv() {
         databases += 1;
         const url = await mariadb.createDatabase(`matrix_${databases}`, `matrix_${databases}`, `matrix-${databases}`);
-        return { TEST_DATABASE_URL: url, TEST_ETCD_ENDPOINTS: etcd.endpoint };
+        return { TEST_DATABASE_URL: url, TEST_ETCD_ENDPOINTS: etcd.endpoint, TEST_CONSUL_HTTP_ADDR: consul.address };
       },
     };
   })();

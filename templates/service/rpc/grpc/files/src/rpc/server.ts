@@ -1,26 +1,10 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 
-import type { ItemsService } from "../items/items-service.js";
-import type { Logger } from "../logger.js";
-import type { Metrics } from "../metrics.js";
 import { loadService } from "./definition.js";
+import type { RpcServer, RpcServerOptions } from "./contract.js";
 import { createHandlers } from "./handlers.js";
 
-export interface RpcServerOptions {
-  /** 0 picks a free port. */
-  readonly port: number;
-  readonly host?: string;
-  readonly items: ItemsService;
-  readonly metrics: Metrics;
-  readonly logger: Logger;
-}
-
-export interface RpcServer {
-  /** The bound port. */
-  readonly port: number;
-  /** Stops accepting calls, waits for in-flight ones, forces after timeoutMs. */
-  stop(timeoutMs: number): Promise<void>;
-}
+export type { RpcServer, RpcServerOptions } from "./contract.js";
 
 export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
   const { logger } = options;

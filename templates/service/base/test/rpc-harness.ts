@@ -1,0 +1,50 @@
+import type { ItemsRepository } from "../src/items/items-repository.js";
+import { ItemsService } from "../src/items/items-service.js";
+import { createMetrics } from "../src/metrics.js";
+import { createClient, type ClientOptions } from "../src/rpc/client.js";
+import { startRpcServer } from "../src/rpc/server.js";
+import { BlockingItemsRepository, rejectionOf, silentLogger } from "./helpers.js";
+
+// The RPC unit tests' set-up, written only against the shared contract (src/rpc/contract.ts).
+
+/** Starts the real RPC server on a free port over the given repository, and a client of it. */
+export async function serve(repository: ItemsRepository, options: ClientOptions = {}) {
+  const metrics = createMetrics();
+  const server = await startRpcServer({
+    port: 0,
+    host: "127.0.0.1",
+    items: new ItemsService(repository),
+    metrics,
+    logger: silentLogger,
+  });
+  const address = `127.0.0.1:${String(server.port)}`;
+  return { metrics, server, address, client: createClient(address, options) };
+}
+
+export async function waitUntil(check: () => boolean): Promise<void> {
+  while (!check()) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** A served client with one createItem({ name }) call blocked in storage until repository.release(). */
+export async function serveWithCallInFlight(name: string) {
+  const repository = new BlockingItemsRepository();
+  const served = await serve(repository);
+  const inFlight = served.client.createItem({ name });
+  await waitUntil(() => repository.blocked === 1);
+  return { ...served, repository, inFlight };
+}
+
+/** Stops the server with timeoutMs while a call is stuck in storage: how long stop() took, and how the call failed. */
+export async function stopWithCallStuck(timeoutMs: number): Promise<{ elapsedMs: number; error: unknown }> {
+  const { server, client, repository, inFlight } = await serveWithCallInFlight("stuck");
+  const failed = rejectionOf(inFlight);
+  const started = Date.now();
+  await server.stop(timeoutMs);
+  const elapsedMs = Date.now() - started;
+  const error = await failed;
+  repository.release();
+  await client.close();
+  return { elapsedMs, error };
+}
