@@ -39,6 +39,7 @@ export const IMAGE_TAGS = {
   etcd: 'quay.io/coreos/etcd:v3.5.17',
   docker: 'docker:27.5.1',
   dockerInDocker: 'docker:27.5.1-dind',
+  prometheus: 'prom/prometheus:v2.55.1',
   // discovery: consul
   consul: 'hashicorp/consul:1.20.1',
   // db: tidb

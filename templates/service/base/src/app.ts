@@ -36,6 +36,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const pool = createDbPool({ url: config.databaseUrl, connectionLimit: config.dbPoolSize });
   metrics.observePool(() => poolStats(pool));
   const registry = createRegistry(config.registry, { ttlSeconds: config.registryTtlSeconds, logger });
+  metrics.observeRegistration(() => registry.isRegistered());
 
   let accepting = false;
   let ops: OpsServer | undefined;

@@ -14,6 +14,8 @@ export interface Metrics {
   readonly rpcDuration: Histogram<"method" | "code">;
   /** Sets the source of the db_pool_connections gauge, sampled on each scrape. */
   observePool(stats: () => PoolStats): void;
+  /** Sets the source of the registry_registered gauge (1 while registered), sampled on each scrape. */
+  observeRegistration(registered: () => boolean): void;
 }
 
 /** One registry per app instance, so tests can run several apps in one process. */
@@ -39,6 +41,18 @@ export function createMetrics(): Metrics {
     },
   });
 
+  let registration: (() => boolean) | undefined;
+  new Gauge({
+    name: "registry_registered",
+    help: "1 while the instance is registered in the service registry, else 0.",
+    registers: [registry],
+    collect() {
+      if (registration !== undefined) {
+        this.set(registration() ? 1 : 0);
+      }
+    },
+  });
+
   return {
     registry,
     rpcRequests: new Counter({
@@ -56,6 +70,9 @@ export function createMetrics(): Metrics {
     }),
     observePool(stats) {
       poolStats = stats;
+    },
+    observeRegistration(registered) {
+      registration = registered;
     },
   };
 }
