@@ -20,6 +20,8 @@ export interface ContainerSpec {
   stackEnv?: Record<string, string>;
   entrypoint?: string[];
   command?: string[];
+  /** Where the server keeps its data: a named volume in the compose stack. */
+  dataPath?: string;
   /** Compose healthcheck `test` (CMD form) telling when the server accepts connections. */
   healthcheck?: string[];
   /** Variables the integration tests read; `{host}` stands for wherever the container is reachable. */
@@ -37,6 +39,8 @@ export interface ContainerSpec {
 export interface ChoiceManifest {
   /** Human name, e.g. "gRPC". */
   label: string;
+  /** Why a team picks it, one sentence, for the stack's ADR. */
+  rationale: string;
   dependencies?: DependencyName[];
   devDependencies?: DependencyName[];
   container?: ContainerSpec;

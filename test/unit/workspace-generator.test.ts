@@ -50,4 +50,24 @@ describe('workspace generator (in-memory tree)', () => {
     expect(urls.length).toBeGreaterThan(0);
     for (const line of urls) expect(line).toMatch(/^[A-Z_]+=mysql:\/\/api:change-me-api-db@/);
   });
+
+  it.each([
+    [{}, ['gRPC', 'etcd', 'MySQL', 'GitLab CI'], ['Thrift', 'Consul', 'TiDB', 'Jenkins']],
+    [{ rpc: 'thrift', discovery: 'consul', db: 'tidb', ci: 'jenkins' } as const, ['Thrift', 'Consul', 'TiDB', 'Jenkins'], ['gRPC', 'etcd', 'MySQL', 'GitLab CI']],
+  ])('records the chosen stack and why in docs/adr/0001-stack.md (%j)', (choices, chosen, others) => {
+    const tree = emptyTree();
+    workspaceGenerator(tree, answersFor(choices));
+    const adr = tree.read('docs/adr/0001-stack.md', 'utf-8') ?? '';
+    for (const label of chosen) expect(adr).toMatch(new RegExp(`\\*\\*[A-Za-z ]+: ${label}\\.\\*\\* \\S`));
+    for (const label of others) expect(adr).not.toContain(`: ${label}.**`);
+  });
+
+  it('keeps database and registry data in named volumes of the compose stack', () => {
+    const tree = emptyTree();
+    workspaceGenerator(tree, answersFor());
+    const compose = tree.read('docker-compose.yml', 'utf-8') ?? '';
+    expect(compose).toContain('"mysql-data:/var/lib/mysql"');
+    expect(compose).toContain('"etcd-data:/etcd-data"');
+    expect(compose).toMatch(/^volumes:\n  mysql-data: \{\}\n  etcd-data: \{\}$/m);
+  });
 });
