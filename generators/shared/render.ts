@@ -65,11 +65,21 @@ export function serviceVariables(answers: ProjectAnswers, service: ServiceAnswer
 function withPartials<T extends Omit<ProjectVariables, 'partial'>>(variables: T): T & Pick<ProjectVariables, 'partial'> {
   const withPartial = variables as T & Pick<ProjectVariables, 'partial'>;
   const locals = 'service' in variables ? withPartial : { service: variables.serviceList[0], ...withPartial };
-  withPartial.partial = (kind, name) => {
-    const file = path.join(templateDir(...choiceFolder(kind, variables[kind])), 'partials', `${name}.ejs`);
-    return ejs.render(readFileSync(file, 'utf8'), locals, { filename: file });
-  };
+  withPartial.partial = (kind, name) =>
+    compiledPartial(path.join(templateDir(...choiceFolder(kind, variables[kind])), 'partials', `${name}.ejs`))(locals);
   return withPartial;
+}
+
+// A partial is included once per service and per file that uses it: read and compile it once.
+const partials = new Map<string, ejs.TemplateFunction>();
+
+function compiledPartial(file: string): ejs.TemplateFunction {
+  let template = partials.get(file);
+  if (!template) {
+    template = ejs.compile(readFileSync(file, 'utf8'), { filename: file });
+    partials.set(file, template);
+  }
+  return template;
 }
 
 /**
