@@ -23,8 +23,11 @@ export interface ProjectVariables extends ProjectAnswers {
   containers: Array<ContainerSpec & { imageTag: string }>;
   /** Every service with all its name spellings and ports, for root files that list them. */
   serviceList: Array<ServiceNames & ServiceAnswers>;
-  /** Renders `partials/<name>.ejs` of the chosen value of `kind`, with the same variables. */
-  partial(kind: ChoiceKey, name: string): string;
+  /**
+   * Renders `partials/<name>.ejs` of the chosen value of `kind` (or of the ops
+   * layer, `templates/ops/partials/`, for the compose stack's profiles), with the same variables.
+   */
+  partial(kind: ChoiceKey | 'ops', name: string): string;
   /** `name: version` pairs of the service's dependencies, as an indented JSON object. */
   dependenciesJson(field: 'dependencies' | 'devDependencies', indent: string): string;
 }
@@ -65,8 +68,10 @@ export function serviceVariables(answers: ProjectAnswers, service: ServiceAnswer
 function withPartials<T extends Omit<ProjectVariables, 'partial'>>(variables: T): T & Pick<ProjectVariables, 'partial'> {
   const withPartial = variables as T & Pick<ProjectVariables, 'partial'>;
   const locals = 'service' in variables ? withPartial : { service: variables.serviceList[0], ...withPartial };
-  withPartial.partial = (kind, name) =>
-    compiledPartial(path.join(templateDir(...choiceFolder(kind, variables[kind])), 'partials', `${name}.ejs`))(locals);
+  withPartial.partial = (kind, name) => {
+    const folder = kind === 'ops' ? ['ops'] : choiceFolder(kind, variables[kind]);
+    return compiledPartial(path.join(templateDir(...folder), 'partials', `${name}.ejs`))(locals);
+  };
   return withPartial;
 }
 

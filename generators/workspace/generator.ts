@@ -2,13 +2,14 @@ import type { GeneratorCallback, Tree } from '@nx/devkit';
 import { writeAnswers } from '../shared/answers.js';
 import { projectVariables, renderFolder } from '../shared/render.js';
 import { ciGenerator } from '../ci/generator.js';
+import { opsGenerator } from '../ops/generator.js';
 import { serviceGenerator } from '../service/generator.js';
 import { writeLocalEnvFiles } from './local-env.js';
 import type { WorkspaceGeneratorSchema } from './schema.js';
 
 /**
  * The whole repository from the answers alone: the root files, every service,
- * the CI pipeline and the answers file. `upgrade` relies on this being a pure
+ * the CI pipeline, the ops layer and the answers file. `upgrade` relies on this being a pure
  * function of the answers and the template version.
  */
 export function workspaceGenerator(tree: Tree, answers: WorkspaceGeneratorSchema): GeneratorCallback {
@@ -17,6 +18,7 @@ export function workspaceGenerator(tree: Tree, answers: WorkspaceGeneratorSchema
     serviceGenerator(tree, { answers, service });
   }
   ciGenerator(tree, answers);
+  opsGenerator(tree, answers);
   writeAnswers(tree, answers);
   // Secrets never go through the tree: they are written after the flush, uncommitted.
   return () => writeLocalEnvFiles(tree.root, tree.listChanges().map((change) => change.path));
