@@ -1,5 +1,7 @@
 import { OverwriteStrategy, type Tree } from '@nx/devkit';
 import { projectVariables, renderFolder } from '../shared/render.js';
+import { renderChoiceStackFiles } from './choice-stack-files.js';
+import { dashboardJson, dashboardPath, dashboardUrl, PROMETHEUS_DATASOURCE_UID } from './dashboard.js';
 import type { OpsGeneratorSchema } from './schema.js';
 
 /**
@@ -9,7 +11,13 @@ import type { OpsGeneratorSchema } from './schema.js';
  * re-rendered as services are added.
  */
 export function opsGenerator(tree: Tree, answers: OpsGeneratorSchema): void {
-  renderFolder(tree, ['ops', 'files'], '.', projectVariables(answers), OverwriteStrategy.Overwrite);
+  const grafana = { datasourceUid: PROMETHEUS_DATASOURCE_UID, dashboardUrl };
+  renderFolder(tree, ['ops', 'files'], '.', { ...projectVariables(answers), grafana }, OverwriteStrategy.Overwrite);
+  // One file per service, built as typed objects rather than templated JSON.
+  for (const { name } of answers.services) {
+    tree.write(dashboardPath(name), dashboardJson(name));
+  }
+  renderChoiceStackFiles(tree, answers);
 }
 
 export default opsGenerator;

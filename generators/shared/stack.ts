@@ -20,6 +20,13 @@ export interface ContainerSpec {
   stackEnv?: Record<string, string>;
   entrypoint?: string[];
   command?: string[];
+  /** Compose stack only: flags appended to `command` (CI containers stay plain and fast). */
+  stackArgs?: string[];
+  /**
+   * Compose stack only: read-only bind mounts (`./host/path:/container/path:ro`) of config files the
+   * choice renders at the repo root from its `stack/` folder (audit logging, for example).
+   */
+  stackMounts?: string[];
   /** Where the server keeps its data: a named volume in the compose stack. */
   dataPath?: string;
   /** Compose healthcheck `test` (CMD form) telling when the server accepts connections. */
@@ -46,7 +53,11 @@ export interface ChoiceManifest {
   container?: ContainerSpec;
 }
 
-/** templates/service/<kind>/<value>/ for the service layers; templates/ci/<value>/ for CI. */
+/**
+ * templates/service/<kind>/<value>/ for the service layers; templates/ci/<value>/ for CI. Besides
+ * `choice.json`, `files/` (into each service) and `partials/`, a choice folder may hold `stack/`:
+ * root files of the compose stack (server config), rendered by the ops generator.
+ */
 export function choiceFolder(kind: ChoiceKey, value: string): string[] {
   return kind === 'ci' ? ['ci', value] : ['service', kind, value];
 }
