@@ -19,6 +19,8 @@ export const DEPENDENCY_VERSIONS = {
   '@eslint/js': '9.39.5',
   'typescript-eslint': '8.73.0',
   prettier: '3.10.1',
+  // lint
+  'eslint-plugin-simple-import-sort': '14.0.0',
   // rpc: thrift
   thrift: '0.24.0',
   '@types/thrift': '0.10.17',
@@ -40,9 +42,21 @@ export const IMAGE_TAGS = {
   docker: 'docker:27.5.1',
   dockerInDocker: 'docker:27.5.1-dind',
   prometheus: 'prom/prometheus:v2.55.1',
+  // ops: observability (grafana matches the devDependency @grafana/schema that types its dashboards)
+  alertmanager: 'prom/alertmanager:v0.27.0',
+  grafana: 'grafana/grafana:11.6.16',
+  // ops: logging and gateway (nginx stable, Debian-based: its curl runs the healthchecks)
+  nginx: 'nginx:1.26.2',
+  httpd: 'httpd:2.4.62-alpine',
+  elasticsearch: 'docker.elastic.co/elasticsearch/elasticsearch:8.17.0',
+  kibana: 'docker.elastic.co/kibana/kibana:8.17.0',
+  filebeat: 'docker.elastic.co/beats/filebeat:8.17.0',
   // discovery: consul
   consul: 'hashicorp/consul:1.20.1',
   // db: tidb
   tidb: 'pingcap/tidb:v8.5.8',
   // ci: jenkins
+  // ci: release
+  // The commits check runs `git log`, which the slim Node image lacks.
+  nodeWithGit: 'node:20.20.2-bookworm',
 } as const;
