@@ -1,7 +1,7 @@
 // The generated repo's branch protection: repo-policy/branch-protection.json and
 // scripts/apply-branch-protection.mjs, run against a local server that records the requests, checked
 // against GitHub's "Update branch protection" and GitLab's "Protected branches" / "Projects" /
-// "Merge request approvals" APIs. The GitHub body is also type-checked against @octokit/openapi-types.
+// "Merge request approvals" / "Protected environments" APIs. The GitHub body is also type-checked against @octokit/openapi-types.
 // Also: scripts/check-commit-messages.mjs on a throwaway git repository.
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -93,8 +93,13 @@ describe('repo-policy/branch-protection.json', () => {
   it('names the real CI checks of each CI choice', () => {
     const gitlabCi = readFileSync(path.join(gitlabRepo, '.gitlab-ci.yml'), 'utf8');
     const gitlab = policy(gitlabRepo);
-    expect(gitlab.requiredStatusChecks).toEqual(['install', 'lint', 'typecheck', 'test']);
+    expect(gitlab.requiredStatusChecks).toEqual(['install', 'lint', 'commits', 'typecheck', 'test']);
     for (const job of gitlab.requiredStatusChecks as string[]) expect(gitlabCi).toMatch(new RegExp(`^${job}:$`, 'm'));
+    // Who may deploy: the environments named here are the ones the pipeline deploys to.
+    const environments = gitlab.protectedEnvironments as Array<{ name: string }>;
+    expect(environments).toEqual([{ name: 'production', deploy_access_levels: [{ access_level: 40 }] }]);
+    for (const { name } of environments) expect(gitlabCi).toMatch(new RegExp(`^    name: ${name}$`, 'm'));
+    expect(policy(jenkinsRepo).protectedEnvironments).toBeUndefined();
     expect(policy(jenkinsRepo).requiredStatusChecks).toEqual(['continuous-integration/jenkins/pr-merge']);
     for (const repo of [gitlabRepo, jenkinsRepo]) {
       expect(policy(repo)).toMatchObject({
@@ -166,7 +171,9 @@ describe('apply-branch-protection.mjs on GitHub (the default with Jenkins)', () 
   it('uses --provider github from a GitLab CI repo, with the GitLab job names as checks', async () => {
     const run = await runScript(gitlabRepo, ['--provider', 'github', '--repo', 'acme/my-app'], env());
     expect(run.code).toBe(0);
-    expect(api.requests[0]!.body).toEqual(EXPECTED_GITHUB_BODY(['install', 'lint', 'typecheck', 'test']));
+    expect(api.requests[0]!.body).toEqual(EXPECTED_GITHUB_BODY(['install', 'lint', 'commits', 'typecheck', 'test']));
+    // Protected environments are a GitLab feature; nothing is sent for them to GitHub.
+    expect(api.requests.map((r) => r.url).filter((url) => url.includes('environment'))).toEqual([]);
   });
 
   it('fails with a non-2xx answer and says which request', async () => {
@@ -214,7 +221,7 @@ describe('apply-branch-protection.mjs on GitLab (the default with GitLab CI)', (
   const env = () => ({ GITLAB_TOKEN: 'gl-test-token', GITLAB_API_URL: api.baseUrl });
   const project = '/api/v4/projects/acme%2Fplatform%2Fmy-app';
 
-  it('protects the branch, sets the merge rules and the approval rule', async () => {
+  it('protects the branch, sets the merge rules, the approval rule and who may deploy to production', async () => {
     const run = await runScript(gitlabRepo, ['--repo', 'acme/platform/my-app'], env());
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -244,6 +251,10 @@ describe('apply-branch-protection.mjs on GitLab (the default with GitLab CI)', (
         request: `POST ${project}/approval_rules`,
         body: { name: 'Required reviewers', approvals_required: 2, rule_type: 'any_approver' },
       },
+      {
+        request: `POST ${project}/protected_environments`,
+        body: { name: 'production', deploy_access_levels: [{ access_level: 40 }] },
+      },
     ]);
     for (const request of api.requests) expect(request.headers['private-token']).toBe('gl-test-token');
     expect(api.requests[0]!.headers['content-type']).toBe('application/json');
@@ -268,7 +279,34 @@ describe('apply-branch-protection.mjs on GitLab (the default with GitLab CI)', (
       `POST ${project}/approvals`,
       `GET ${project}/approval_rules`,
       `PUT ${project}/approval_rules/7`,
+      `POST ${project}/protected_environments`,
     ]);
+  });
+
+  it('re-creates an existing protected environment (409)', async () => {
+    api.handler = (request, previous) => {
+      const posts = previous.filter((r) => r.method === 'POST' && r.url.endsWith('/protected_environments'));
+      if (request.method === 'POST' && request.url.endsWith('/protected_environments') && posts.length === 0) {
+        return { status: 409, body: { message: "Environment 'production' is already protected" } };
+      }
+      return defaultHandler(request, previous);
+    };
+    const run = await runScript(gitlabRepo, ['--repo', 'acme/platform/my-app'], env());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(api.requests.slice(-3).map((r) => `${r.method} ${r.url}`)).toEqual([
+      `POST ${project}/protected_environments`,
+      `DELETE ${project}/protected_environments/production`,
+      `POST ${project}/protected_environments`,
+    ]);
+  });
+
+  it('fails, naming the request, when protecting the environment is refused (e.g. no Premium)', async () => {
+    api.handler = (request, previous) =>
+      request.url.endsWith('/protected_environments') ? { status: 403, body: { message: '403 Forbidden' } } : defaultHandler(request, previous);
+    const run = await runScript(gitlabRepo, ['--repo', 'acme/platform/my-app'], env());
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/POST .*\/protected_environments failed with 403/);
   });
 
   it('rejects unsigned commits through the push rule when the policy asks for signed commits', async () => {
@@ -313,6 +351,13 @@ describe('apply-branch-protection.mjs without a token, and --dry-run', () => {
     } else {
       expect(run.stdout).toContain(`POST ${api.baseUrl}/projects/acme%2Fmy-app/protected_branches\n{`);
       expect(run.stdout).toContain(`PUT ${api.baseUrl}/projects/acme%2Fmy-app\n{`);
+      expect(run.stdout).toContain(
+        `POST ${api.baseUrl}/projects/acme%2Fmy-app/protected_environments\n${JSON.stringify(
+          { name: 'production', deploy_access_levels: [{ access_level: 40 }] },
+          null,
+          2,
+        )}`,
+      );
     }
   });
 

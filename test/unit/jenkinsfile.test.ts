@@ -15,6 +15,7 @@ import { projectVariables } from '../../generators/shared/render.js';
 import { choiceFolder, type ContainerSpec } from '../../generators/shared/stack.js';
 import { IMAGE_TAGS } from '../../generators/shared/versions.js';
 import { answersFor, emptyTree, renderedFiles } from './fixtures.js';
+import { installFakeDocker } from '../support/fake-docker.js';
 import {
   allStages, block, childrenNamed, findAll, has, leafStageNames, parseJenkinsfile, shellScripts, stage, stageName,
   JenkinsfileStructureError, type JenkinsNode,
@@ -175,10 +176,23 @@ describe('Jenkins CI: structural check (no Jenkins here)', () => {
     it("has the GitLab pipeline's jobs as stages, in order, then push, deploys and rollback", () => {
       const builds = serviceList.map((s) => `build:${s.name}`);
       expect(leafStageNames(tree)).toEqual([
-        'install', 'lint', 'typecheck', 'test', ...builds, 'push', 'deploy:staging', 'deploy:production',
+        'install', 'lint', 'commits', 'typecheck', 'test', ...builds, 'push', 'deploy:staging', 'deploy:production',
         'rollback:production',
       ]);
-      expect(gitlabJobs(choices, services)).toEqual(['install', 'lint', 'typecheck', 'test', ...builds]);
+      // The same release flow; GitLab pushes inside the build jobs and names jobs with dashes.
+      expect(gitlabJobs(choices, services)).toEqual([
+        'install', 'lint', 'commits', 'typecheck', 'test', ...builds, 'deploy-staging', 'deploy-production',
+        'rollback-production',
+      ]);
+    });
+
+    it('checks the commit subjects of a pull request only, against its target branch, in an image with git', () => {
+      const commits = stage(tree, 'commits');
+      expect(block(commits, 'when').children!.map((c) => c.name)).toEqual(['changeRequest']);
+      expect(childrenNamed(block(commits, 'agent', 'docker'), 'image')[0]?.strings).toEqual([images.nodeWithGit]);
+      const [script] = shellScripts(commits);
+      expect(script).toContain('npm run commits:check -- "origin/$CHANGE_TARGET..HEAD"');
+      expect(script).toContain('git fetch --no-tags origin "+refs/heads/$CHANGE_TARGET:refs/remotes/origin/$CHANGE_TARGET"');
     });
 
     it('installs, lints (with format:check) and typechecks with npm', () => {
@@ -242,7 +256,7 @@ describe('Jenkins CI: structural check (no Jenkins here)', () => {
       const staging = stage(tree, 'deploy:staging');
       expect(has(staging, 'input')).toBe(false);
       expect(childrenNamed(block(staging, 'when'), 'branch')[0]?.strings).toEqual(['main']);
-      expect(shellScripts(staging).join('\n')).toContain('./deploy.sh staging "$IMAGE_TAG"');
+      expect(shellScripts(staging).join('\n')).toContain('sh scripts/deploy.sh staging "$IMAGE_TAG"');
 
       for (const [name, tag] of [['deploy:production', '$IMAGE_TAG'], ['rollback:production', '$ROLLBACK_TAG']] as const) {
         const production = stage(tree, name);
@@ -254,13 +268,55 @@ describe('Jenkins CI: structural check (no Jenkins here)', () => {
         // `when` is decided before asking, and no agent is held while waiting.
         expect(childrenNamed(when, 'beforeInput')[0]?.args, name).toBe('true');
         expect(childrenNamed(production, 'agent')[0]!.line, name).toBeGreaterThan(input.line);
-        expect(shellScripts(production).join('\n'), name).toContain(`./deploy.sh production "${tag}"`);
+        expect(shellScripts(production).join('\n'), name).toContain(`sh scripts/deploy.sh production "${tag}"`);
       }
       // Rollback is a parameter; the normal path is skipped when it is set.
       const parameter = childrenNamed(block(pipeline, 'parameters'), 'string')[0];
       expect(parameter?.strings[0]).toBe('ROLLBACK_TAG');
       for (const name of ['ci', 'deploy:staging', 'deploy:production']) {
         expect(block(stage(tree, name), 'when').source, name).toContain('!params.ROLLBACK_TAG');
+      }
+    });
+
+    it('deploys through scripts/deploy.sh, as GitLab does: run against fake docker-compose and docker executables', () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'csb-jenkins-deploy-'));
+      scratch.push(dir);
+      for (const [file, content] of files) {
+        mkdirSync(path.dirname(path.join(dir, 'repo', file)), { recursive: true });
+        writeFileSync(path.join(dir, 'repo', file), content);
+      }
+      const fake = installFakeDocker(path.join(dir, 'fake'));
+      for (const [name, environment, tagVariable] of [
+        ['deploy:staging', 'staging', 'IMAGE_TAG'],
+        ['deploy:production', 'production', 'IMAGE_TAG'],
+        ['rollback:production', 'production', 'ROLLBACK_TAG'],
+      ] as const) {
+        const production = stage(tree, name);
+        // The environment's secrets file and the registry login wrap the script.
+        const credentials = findAll(production, (n) => n.name === 'withCredentials');
+        expect(credentials.map((n) => n.args), name).toEqual([`[file(credentialsId: '${environment}-env', variable: 'DEPLOY_ENV_FILE')]`]);
+        expect(findAll(credentials[0]!, (n) => n.name === 'docker.withRegistry').map((n) => n.strings), name).toEqual([
+          ['https://${env.DOCKER_REGISTRY}', 'docker-registry'],
+        ]);
+        const [script] = shellScripts(production);
+        const run = spawnSync('sh', ['-ec', script!], {
+          cwd: path.join(dir, 'repo'),
+          env: {
+            PATH: `${fake.bin}:${process.env.PATH}`,
+            DOCKER_REGISTRY: 'registry.example.com',
+            STAGING_DOCKER_HOST: 'ssh://deploy@staging',
+            PRODUCTION_DOCKER_HOST: 'ssh://deploy@production',
+            [tagVariable]: 'abcd1234',
+          },
+          encoding: 'utf8',
+        });
+        expect(run.status, `${name}: ${run.stderr}`).toBe(0);
+        const up = fake.calls().filter((c) => c.args.includes('up')).pop()!;
+        expect(up.dockerHost, name).toBe(`ssh://deploy@${environment}`);
+        expect(up.args.slice(0, 2), name).toEqual(['-p', `${variables.projectName}-${environment}`]);
+        for (const s of serviceList) {
+          expect(up.overrides[0], name).toContain(`image: "registry.example.com/${variables.projectName}/${s.name}:abcd1234"`);
+        }
       }
     });
 
@@ -280,9 +336,9 @@ describe('Jenkins CI: structural check (no Jenkins here)', () => {
         ...findAll(tree, (n) => n.name === 'docker.image' && n.source.includes('.inside(')).map((n) => n.strings[0]!),
       ];
       expect(used.length).toBeGreaterThan(0);
-      for (const image of used) expect(image).toBe(images.node);
+      for (const image of used) expect([images.node, images.nodeWithGit]).toContain(image);
       for (const c of containers) expect(c.imageTag).toMatch(/:(?!latest$)[\w.-]+$/);
-      expect(images.node).toMatch(/:(?!latest$)[\w.-]+$/);
+      for (const image of [images.node, images.nodeWithGit]) expect(image).toMatch(/:(?!latest$)[\w.-]+$/);
     });
 
     it('names no service on an over-long line', () => {

@@ -8,8 +8,10 @@
 // API: GITHUB_API_URL (default https://api.github.com).
 // GitLab: POST /projects/:id/protected_branches (re-created if it exists), PUT /projects/:id (merge
 // method, pipeline and discussions), POST /projects/:id/approvals (reset approvals on push), one
-// approval rule, and PUT /projects/:id/push_rule when signed commits are on. Approval rules, code
-// owner approval and push rules need GitLab Premium. Token: GITLAB_TOKEN (Maintainer);
+// approval rule, PUT /projects/:id/push_rule when signed commits are on, and POST
+// /projects/:id/protected_environments for each of the policy's protectedEnvironments (re-created if
+// it exists), which decides who may run that environment's deploy jobs. Approval rules, code owner
+// approval, push rules and protected environments need GitLab Premium. Token: GITLAB_TOKEN (Maintainer);
 // API: GITLAB_API_URL (default https://gitlab.com/api/v4). --repo is the project path (group/name).
 // --dry-run prints every request (method, URL, JSON body) and sends nothing.
 import { readFileSync } from "node:fs";
@@ -32,6 +34,14 @@ const APPROVAL_RULE_NAME = "Required reviewers";
  * @property {boolean} enforceAdmins
  * @property {boolean} requireUpToDateBranch
  * @property {string[]} requiredStatusChecks
+ * @property {ProtectedEnvironment[]} [protectedEnvironments] GitLab only
+ */
+
+/**
+ * In the shape of GitLab's "Protect a single environment" request body, passed on as written.
+ * @typedef {object} ProtectedEnvironment
+ * @property {string} name
+ * @property {Array<{ access_level?: number, group_id?: number, user_id?: number }>} deploy_access_levels
  */
 
 /**
@@ -99,7 +109,13 @@ export function githubRequests(policy, api, repo) {
  * @param {Policy} policy
  * @param {string} api
  * @param {string} repo group/name
- * @returns {{ protect: Request, unprotect: Request, rest: Request[], approvalRules: string }}
+ * @returns {{
+ *   protect: Request,
+ *   unprotect: Request,
+ *   rest: Request[],
+ *   approvalRules: string,
+ *   environments: Array<{ protect: Request, unprotect: Request }>,
+ * }}
  */
 export function gitlabRequests(policy, api, repo) {
   const project = `/projects/${encodeURIComponent(repo)}`;
@@ -140,6 +156,13 @@ export function gitlabRequests(policy, api, repo) {
         : []),
     ],
     approvalRules: join(api, `${project}/approval_rules`),
+    environments: (policy.protectedEnvironments ?? []).map((environment) => ({
+      protect: { method: "POST", url: join(api, `${project}/protected_environments`), body: environment },
+      unprotect: {
+        method: "DELETE",
+        url: join(api, `${project}/protected_environments/${encodeURIComponent(environment.name)}`),
+      },
+    })),
   };
 }
 
@@ -221,23 +244,32 @@ async function main() {
   }
 
   const api = process.env.GITLAB_API_URL || "https://gitlab.com/api/v4";
-  const { protect, unprotect, rest, approvalRules } = gitlabRequests(policy, api, values.repo);
+  const { protect, unprotect, rest, approvalRules, environments } = gitlabRequests(policy, api, values.repo);
   const rule = {
     name: APPROVAL_RULE_NAME,
     approvals_required: policy.requiredApprovingReviews,
     rule_type: "any_approver",
   };
   if (dryRun) {
-    [protect, ...rest, { method: "POST", url: approvalRules, body: rule }].forEach(print);
+    [
+      protect,
+      ...rest,
+      { method: "POST", url: approvalRules, body: rule },
+      ...environments.map((e) => e.protect),
+    ].forEach(print);
     return;
   }
   const headers = { "PRIVATE-TOKEN": String(token) };
   // An existing protection cannot be changed in place to these access levels: re-create it.
-  const created = await must(protect, headers, [409]);
-  if (created.status === 409) {
-    await must(unprotect, headers);
-    await must(protect, headers);
-  }
+  /** @param {{ protect: Request, unprotect: Request }} pair */
+  const protectAnew = async ({ protect, unprotect }) => {
+    const created = await must(protect, headers, [409]);
+    if (created.status === 409) {
+      await must(unprotect, headers);
+      await must(protect, headers);
+    }
+  };
+  await protectAnew({ protect, unprotect });
   for (const request of rest) await must(request, headers);
   const existing = await must({ method: "GET", url: approvalRules }, headers);
   const rules = Array.isArray(existing.body)
@@ -251,6 +283,7 @@ async function main() {
       : { method: "POST", url: approvalRules, body: rule },
     headers,
   );
+  for (const environment of environments) await protectAnew(environment);
 }
 
 await main();
