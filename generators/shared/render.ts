@@ -38,9 +38,14 @@ export interface ServiceVariables extends ProjectVariables {
   serviceSnakeName: string;
 }
 
-export function projectVariables(answers: ProjectAnswers): ProjectVariables {
+/** `extra`: variables of one generator (the ops layer's Grafana links), visible to its partials too. */
+export function projectVariables<Extra extends object = object>(
+  answers: ProjectAnswers,
+  extra?: Extra,
+): ProjectVariables & Extra {
   const stack = stackManifests(answers);
-  return withPartials<Omit<ProjectVariables, 'partial'>>({
+  return withPartials<Omit<ProjectVariables, 'partial'> & Extra>({
+    ...(extra as Extra),
     ...answers,
     versions: DEPENDENCY_VERSIONS,
     images: IMAGE_TAGS,
@@ -67,11 +72,12 @@ export function serviceVariables(answers: ProjectAnswers, service: ServiceAnswer
  */
 function withPartials<T extends Omit<ProjectVariables, 'partial'>>(variables: T): T & Pick<ProjectVariables, 'partial'> {
   const withPartial = variables as T & Pick<ProjectVariables, 'partial'>;
-  const locals = 'service' in variables ? withPartial : { service: variables.serviceList[0], ...withPartial };
   withPartial.partial = (kind, name) => {
     const folder = kind === 'ops' ? ['ops'] : choiceFolder(kind, variables[kind]);
     return compiledPartial(path.join(templateDir(...folder), 'partials', `${name}.ejs`))(locals);
   };
+  // Built after `partial` is set, so a partial can include another one.
+  const locals = 'service' in variables ? withPartial : { service: variables.serviceList[0], ...withPartial };
   return withPartial;
 }
 

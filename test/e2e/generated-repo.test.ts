@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +83,24 @@ describe('the generated default repo (gRPC + etcd + MySQL + GitLab CI), end to e
   ])('passes its own %s', (_name, args) => {
     const result = sh('npm', args, repo);
     expect(result.status, result.output).toBe(0);
+  }, 300_000);
+
+  it('fails its lint on misordered imports, and eslint --fix sorts them', () => {
+    const file = path.join(repo, 'services', SERVICE, 'src', 'misordered-imports.ts');
+    writeFileSync(
+      file,
+      'import { z } from "zod";\n\nimport { hostname } from "node:os";\n\nexport const sample = z.string().parse(hostname());\n',
+    );
+    try {
+      const lint = sh('npm', ['run', 'lint'], repo);
+      expect(lint.status, lint.output).not.toBe(0);
+      expect(lint.output).toContain('simple-import-sort/imports');
+      const fix = sh('npx', ['eslint', '--fix', '--max-warnings=0', file], repo);
+      expect(fix.status, fix.output).toBe(0);
+      expect(readFileSync(file, 'utf8')).toMatch(/^import { hostname } from "node:os";\n\nimport { z } from "zod";\n/);
+    } finally {
+      rmSync(file, { force: true });
+    }
   }, 300_000);
 
   it('renders prettier-clean files for the shortest and the longest service names', () => {

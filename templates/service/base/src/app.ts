@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto";
 
-import { SERVICE_NAME, type Config } from "./config.js";
+import { type Config, SERVICE_NAME } from "./config.js";
 import { migrate } from "./db/migrate.js";
 import { createDbPool, pingDb, poolStats } from "./db/pool.js";
-import { startOpsServer, type OpsServer } from "./http/ops-server.js";
+import { type OpsServer, startOpsServer } from "./http/ops-server.js";
 import { SqlItemsRepository } from "./items/items-repository.js";
 import { ItemsService } from "./items/items-service.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { createRegistry } from "./registry/factory.js";
-import { startRpcServer, type RpcServer } from "./rpc/server.js";
+import { type RpcServer, startRpcServer } from "./rpc/server.js";
 
 export interface App {
   readonly instanceId: string;

@@ -1,7 +1,8 @@
 import { hostname } from "node:os";
+
 import { z } from "zod";
 
-import { registryConnection, registryEnv, type RegistryConnection } from "./registry/factory.js";
+import { type RegistryConnection, registryConnection, registryEnv } from "./registry/factory.js";
 
 export const SERVICE_NAME = "<%= service.name %>";
 

@@ -1,6 +1,6 @@
-import { pino, type DestinationStream, type Logger } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 
-import { SERVICE_NAME, type LogLevel } from "./config.js";
+import { type LogLevel, SERVICE_NAME } from "./config.js";
 
 export type { Logger };
 

@@ -1,5 +1,5 @@
-import { startApp, type App } from "./app.js";
-import { ConfigError, loadConfig, SERVICE_NAME, type Config } from "./config.js";
+import { type App, startApp } from "./app.js";
+import { type Config, ConfigError, loadConfig, SERVICE_NAME } from "./config.js";
 import { createLogger } from "./logger.js";
 
 let config: Config;

@@ -1,7 +1,7 @@
 import type { ItemsRepository } from "../src/items/items-repository.js";
 import { ItemsService } from "../src/items/items-service.js";
 import { createMetrics } from "../src/metrics.js";
-import { createClient, type ClientOptions } from "../src/rpc/client.js";
+import { type ClientOptions, createClient } from "../src/rpc/client.js";
 import { startRpcServer } from "../src/rpc/server.js";
 import { BlockingItemsRepository, rejectionOf, silentLogger } from "./helpers.js";
 

@@ -7,7 +7,7 @@ import { createRegistry } from "../../src/registry/factory.js";
 import { connectClient, createClient, type RpcClient } from "../../src/rpc/client.js";
 import { rejectionOf, silentLogger } from "../helpers.js";
 import { rpcErrorKind } from "../rpc-errors.js";
-import { integrationTitle, runIntegration, startIntegrationApp, testConfig, type IntegrationEnv } from "./env.js";
+import { type IntegrationEnv, integrationTitle, runIntegration, startIntegrationApp, testConfig } from "./env.js";
 
 describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} app against its real database and registry`), () => {
   let env: IntegrationEnv;

@@ -1,7 +1,7 @@
 import { createConnection } from "mysql2/promise";
 
-import { startApp, type App } from "../../src/app.js";
-import { loadConfig, type Config } from "../../src/config.js";
+import { type App, startApp } from "../../src/app.js";
+import { type Config, loadConfig } from "../../src/config.js";
 import { silentLogger } from "../helpers.js";
 import { retry } from "../retry.js";
 import { REGISTRY_TEST_VARIABLES, registryAppEnv, waitForRegistry } from "./registry-env.js";

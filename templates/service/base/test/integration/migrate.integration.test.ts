@@ -9,12 +9,12 @@ import { migrate, MIGRATIONS_DIR } from "../../src/db/migrate.js";
 import { createDbPool, type DbPool } from "../../src/db/pool.js";
 import { silentLogger } from "../helpers.js";
 import {
+  type IntegrationEnv,
   integrationEnv,
   integrationTitle,
   resetDatabase,
   runIntegration,
   waitForServers,
-  type IntegrationEnv,
 } from "./env.js";
 
 interface CountRow extends RowDataPacket {

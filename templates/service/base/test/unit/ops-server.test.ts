@@ -1,7 +1,7 @@
 import { Counter, Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { startOpsServer, type OpsServer, type Readiness } from "../../src/http/ops-server.js";
+import { type OpsServer, type Readiness, startOpsServer } from "../../src/http/ops-server.js";
 import { silentLogger } from "../helpers.js";
 
 describe("ops HTTP server", () => {

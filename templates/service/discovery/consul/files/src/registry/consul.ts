@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+
 import { z } from "zod";
 
 import type { Logger } from "../logger.js";

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { App } from "../../src/app.js";
@@ -8,7 +9,7 @@ import type { ConsulHttp } from "../../src/registry/consul-http.js";
 import { createRegistry } from "../../src/registry/factory.js";
 import { silentLogger } from "../helpers.js";
 import { eventually } from "../retry.js";
-import { integrationTitle, runIntegration, startIntegrationApp, testConfig, type IntegrationEnv } from "./env.js";
+import { type IntegrationEnv, integrationTitle, runIntegration, startIntegrationApp, testConfig } from "./env.js";
 import { consulClient } from "./registry-env.js";
 
 interface AgentService {

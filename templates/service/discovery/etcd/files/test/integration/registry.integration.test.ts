@@ -5,7 +5,7 @@ import type { App } from "../../src/app.js";
 import { SERVICE_NAME } from "../../src/config.js";
 import { instanceKey } from "../../src/registry/etcd.js";
 import { eventually } from "../retry.js";
-import { integrationTitle, runIntegration, startIntegrationApp, type IntegrationEnv } from "./env.js";
+import { type IntegrationEnv, integrationTitle, runIntegration, startIntegrationApp } from "./env.js";
 import { etcdClient } from "./registry-env.js";
 
 describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} registration in real etcd`), () => {

@@ -1,15 +1,15 @@
-import { credentials, type CallOptions, type requestCallback, type ServiceError } from "@grpc/grpc-js";
+import { type CallOptions, credentials, type requestCallback, type ServiceError } from "@grpc/grpc-js";
 
 import type { Registry } from "../registry/registry.js";
-import { connectThroughRegistry, type ClientOptions, type RpcClient } from "./contract.js";
+import { type ClientOptions, connectThroughRegistry, type RpcClient } from "./contract.js";
 import {
-  loadService,
   type Item__Output as Item,
   type ListItemsResponse__Output as ListItemsResponse,
+  loadService,
   type ServiceClient,
 } from "./definition.js";
 
-export { NoInstanceError, type ClientOptions, type RpcClient } from "./contract.js";
+export { type ClientOptions, NoInstanceError, type RpcClient } from "./contract.js";
 
 // Failed calls reject with a gRPC ServiceError (see test/rpc-errors.ts for what its code means).
 

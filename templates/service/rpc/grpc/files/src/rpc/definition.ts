@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 
-import { loadPackageDefinition, type ChannelCredentials, type ChannelOptions } from "@grpc/grpc-js";
+import { type ChannelCredentials, type ChannelOptions, loadPackageDefinition } from "@grpc/grpc-js";
 import { loadSync, type Options } from "@grpc/proto-loader";
 
 import type { ProtoGrpcType } from "../generated/<%= service.snakeName %>.js";

@@ -1,4 +1,4 @@
-import { status, type handleUnaryCall, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
+import { type handleUnaryCall, type sendUnaryData, type ServerUnaryCall, status } from "@grpc/grpc-js";
 
 import { NotFoundError, ValidationError } from "../items/errors.js";
 import type { Item } from "../items/items-repository.js";

@@ -1,7 +1,7 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 
-import { loadService } from "./definition.js";
 import type { RpcServer, RpcServerOptions } from "./contract.js";
+import { loadService } from "./definition.js";
 import { createHandlers } from "./handlers.js";
 
 export type { RpcServer, RpcServerOptions } from "./contract.js";

@@ -1,10 +1,10 @@
 import { createClient as createThriftClient, createConnection, TBinaryProtocol, TFramedTransport } from "thrift";
 
 import type { Registry } from "../registry/registry.js";
-import { connectThroughRegistry, type ClientOptions, type Item, type RpcClient } from "./contract.js";
+import { type ClientOptions, connectThroughRegistry, type Item, type RpcClient } from "./contract.js";
 import { CreateItemRequest, GetItemRequest, ListItemsRequest, Service } from "./definition.js";
 
-export { NoInstanceError, type ClientOptions, type Item, type ListItemsResponse, type RpcClient } from "./contract.js";
+export { type ClientOptions, type Item, type ListItemsResponse, NoInstanceError, type RpcClient } from "./contract.js";
 
 // Failed calls reject with a declared exception (InvalidArgument, NotFound, InternalError from
 // ./definition.js), UnavailableError, DeadlineExceededError, or a Thrift TApplicationException.

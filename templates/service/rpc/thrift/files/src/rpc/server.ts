@@ -2,8 +2,8 @@ import { createServer, type Socket } from "node:net";
 
 import { TBinaryProtocol, TFramedTransport } from "thrift";
 
-import { Service } from "./definition.js";
 import type { RpcServer, RpcServerOptions } from "./contract.js";
+import { Service } from "./definition.js";
 import { createHandlers } from "./handlers.js";
 
 export type { RpcServer, RpcServerOptions } from "./contract.js";

@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { NotFoundError, ValidationError } from "../../src/items/errors.js";
-import { DeadlineExceededError, UnavailableError, type RpcClient } from "../../src/rpc/client.js";
+import { DeadlineExceededError, type RpcClient, UnavailableError } from "../../src/rpc/client.js";
 import { InternalError, InvalidArgument, NotFound } from "../../src/rpc/definition.js";
 import { toRpcFailure } from "../../src/rpc/handlers.js";
 import { frameReader, type RpcServer } from "../../src/rpc/server.js";
