@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { CHOICES, type StackChoices } from '../../generators/shared/choices.js';
 import { tempDir } from '../cli/run-cli.js';
 import { startConsulContractFake, type ConsulContractFake } from '../support/consul-contract-fake.js';
@@ -117,9 +118,17 @@ describe.each(combinations.map((c, index) => ({ ...c, service: SERVICE_NAMES[ind
       }
     });
 
-    it('has a compose stack that docker-compose validates', async () => {
-      const result = await sh('docker-compose', ['config', '-q'], repo);
-      expect(result.status, result.output).toBe(0);
+    it('has a compose stack that docker-compose validates, alone and with each profile', async () => {
+      const compose = parseYaml(readFileSync(path.join(repo, 'docker-compose.yml'), 'utf8')) as {
+        services: Record<string, { profiles?: string[] }>;
+      };
+      const profiles = [...new Set(Object.values(compose.services).flatMap((service) => service.profiles ?? []))].sort();
+      expect(profiles).toEqual(expect.arrayContaining(['logging', 'observability']));
+      for (const selection of [[], ...profiles.map((profile) => [profile]), profiles]) {
+        const args = [...selection.flatMap((profile) => ['--profile', profile]), 'config', '-q'];
+        const result = await sh('docker-compose', args, repo);
+        expect(result.status, `docker-compose ${args.join(' ')}\n${result.output}`).toBe(0);
+      }
     });
 
     it.each(['format:check', 'lint', 'typecheck'])('passes its own %s', async (script) => {

@@ -1,0 +1,423 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { tempDir } from '../cli/run-cli.js';
+
+/**
+ * The gateway (nginx in front of the services) and the `logging` profile (Elasticsearch, Kibana
+ * behind nginx basic auth, Filebeat) of a generated repo. The nginx configs are checked by Debian's
+ * real `nginx -t` and served by it: upstreams are compose service names, so nginx runs in a private
+ * mount namespace where /etc/hosts maps them to 127.0.0.1 (and, to serve, a private network
+ * namespace so the fixed ports cannot clash with the machine's). The configs are never rewritten.
+ * Needs root, `npm run build` (dist/), Debian packages nginx, libnginx-mod-stream, apache2-utils,
+ * docker-compose, and util-linux's unshare.
+ */
+const RENDER_REPO = fileURLToPath(new URL('../support/render-repo.mjs', import.meta.url));
+
+interface Repo {
+  rpc: 'grpc' | 'thrift';
+  discovery: 'etcd' | 'consul';
+  db: 'mysql' | 'tidb';
+  ci: 'gitlab' | 'jenkins';
+  services: string[];
+}
+
+const REPOS: Repo[] = [
+  { rpc: 'grpc', discovery: 'etcd', db: 'mysql', ci: 'gitlab', services: ['api'] },
+  { rpc: 'grpc', discovery: 'consul', db: 'tidb', ci: 'jenkins', services: ['api', 'order-book'] },
+  { rpc: 'thrift', discovery: 'consul', db: 'mysql', ci: 'gitlab', services: ['a'] },
+  { rpc: 'thrift', discovery: 'etcd', db: 'tidb', ci: 'jenkins', services: ['order-book', 'abcdefghij-klmnopqrst-uvwxyz12'] },
+];
+
+const label = (r: Repo) => `${r.rpc}-${r.services.length}`;
+
+interface Rendered {
+  dir: string;
+  /** From the answers file: each service's name and RPC port. */
+  services: Array<{ name: string; rpcPort: number }>;
+}
+
+function render(repo: Repo): Rendered {
+  const dir = path.join(tempDir('csb-gateway-'), label(repo));
+  execFileSync(process.execPath, [
+    RENDER_REPO, dir, '--rpc', repo.rpc, '--discovery', repo.discovery, '--db', repo.db, '--ci', repo.ci,
+    '--service', repo.services.join(','),
+  ], { stdio: 'pipe' });
+  const answers = JSON.parse(readFileSync(path.join(dir, '.startup-backend.json'), 'utf8')) as Rendered;
+  return { dir, services: answers.services };
+}
+
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const result = spawnSync(command, args, {
+    encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', ...options, env: { ...process.env, ...options.env },
+  });
+  if (result.error) throw new Error(`${command} is needed: ${result.error.message}`);
+  return { status: result.status, output: `${result.stdout}${result.stderr}`, stdout: result.stdout };
+}
+
+/**
+ * Runs a command where `hostnames` resolve to 127.0.0.1 through a bind-mounted /etc/hosts (private
+ * mount namespace: the machine's file is untouched), optionally in its own network namespace.
+ * `mounts` bind more directories over existing ones the same way.
+ */
+function isolated(
+  hostnames: string[],
+  command: string[],
+  { network = false, mounts = [] as Array<[string, string]>, env = {} as NodeJS.ProcessEnv } = {},
+) {
+  const dir = tempDir('csb-hosts-');
+  const hosts = path.join(dir, 'hosts');
+  writeFileSync(hosts, `127.0.0.1 localhost\n::1 localhost\n${hostnames.length ? `127.0.0.1 ${hostnames.join(' ')}\n` : ''}`);
+  // Debian's nginx writes its access log here: a private folder keeps the machine's log untouched.
+  mkdirSync(path.join(dir, 'log'));
+  const setup = [
+    ...(network ? ['ip link set lo up'] : []),
+    `mount --bind ${hosts} /etc/hosts`,
+    `mount --bind ${path.join(dir, 'log')} /var/log/nginx`,
+    ...mounts.map(([from, to]) => `mount --bind ${from} ${to}`),
+  ].join(' && ');
+  return run('unshare', ['--mount', ...(network ? ['--net'] : []), 'sh', '-c', `${setup} && exec "$@"`, 'sh', ...command], { env });
+}
+
+function nginxTest(config: string, hostnames: string[]) {
+  return isolated(hostnames, ['nginx', '-t', '-c', config]);
+}
+
+/** `docker-compose config` of the rendered repo, resolved (with its .env) and parsed. */
+interface ComposeService {
+  image?: string;
+  profiles?: string[];
+  ports?: string[];
+  volumes?: string[];
+  command?: string[];
+  environment?: Record<string, string>;
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+}
+
+function composeConfig(dir: string, profile?: string): { services: Record<string, ComposeService>; volumes: Record<string, unknown> } {
+  const result = run('docker-compose', [...(profile ? ['--profile', profile] : []), 'config'], { cwd: dir });
+  expect(result.status, result.output).toBe(0);
+  return parse(result.stdout) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+}
+
+/** The `/<package>.<Service>/` prefix of a service's gRPC methods, read from its generated proto. */
+function grpcPrefix(dir: string, service: string): string {
+  const protoDir = path.join(dir, 'services', service, 'proto');
+  const proto = readFileSync(path.join(protoDir, readdirSync(protoDir).find((f) => f.endsWith('.proto'))!), 'utf8');
+  return `/${/^package ([\w.]+);/m.exec(proto)![1]}.${/^service (\w+) \{/m.exec(proto)![1]}/`;
+}
+
+/** Each service's gateway port and the request that must reach it. */
+function gatewayRoutes(repo: Repo, rendered: Rendered) {
+  return rendered.services.map((s) =>
+    repo.rpc === 'grpc'
+      ? { service: s.name, rpcPort: s.rpcPort, gatewayPort: 8080, path: `${grpcPrefix(rendered.dir, s.name)}GetItem` }
+      : { service: s.name, rpcPort: s.rpcPort, gatewayPort: s.rpcPort - 10000, path: '' },
+  );
+}
+
+/**
+ * Runs inside the namespaces: fake services (HTTP/2 answering like gRPC, or TCP), Debian's nginx
+ * with the generated config, then the requests; prints what each one got back.
+ */
+const SMOKE_SCRIPT = String.raw`
+import http from 'node:http';
+import http2 from 'node:http2';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+
+const { mode, config, pidFile, readyPort, backends, requests } = JSON.parse(process.env.SMOKE);
+const servers = backends.map(({ name, port }) => {
+  const server = mode === 'grpc'
+    ? http2.createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          res.writeHead(200, { 'content-type': 'application/grpc' });
+          res.addTrailers({ 'grpc-status': '0' });
+          res.end(JSON.stringify({ backend: name, path: req.url }));
+        });
+      })
+    : mode === 'tcp'
+      ? net.createServer((socket) => socket.once('data', (data) => socket.end(name + ' got ' + data)))
+      : http.createServer((req, res) => res.end(JSON.stringify({ backend: name, path: req.url, auth: req.headers.authorization ?? null })));
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+});
+const listening = await Promise.all(servers);
+
+let nginxLog = '';
+const nginx = spawn('nginx', ['-c', config, '-g', 'daemon off; pid ' + pidFile + ';'], { stdio: ['ignore', 'pipe', 'pipe'] });
+nginx.stdout.on('data', (d) => (nginxLog += d));
+nginx.stderr.on('data', (d) => (nginxLog += d));
+
+const get = (port, pathname, headers = {}) => new Promise((resolve) => {
+  http.get({ host: '127.0.0.1', port, path: pathname, headers }, (res) => {
+    let body = '';
+    res.on('data', (d) => (body += d));
+    res.on('end', () => resolve({ status: res.statusCode, body }));
+  }).on('error', (error) => resolve({ status: 0, body: String(error) }));
+});
+
+const grpcCall = (port, pathname) => new Promise((resolve) => {
+  const client = http2.connect('http://127.0.0.1:' + port);
+  client.on('error', (error) => resolve({ error: String(error) }));
+  const req = client.request({ ':method': 'POST', ':path': pathname, 'content-type': 'application/grpc', te: 'trailers' });
+  let headers = {};
+  let trailers = {};
+  let body = '';
+  req.on('response', (h) => (headers = h));
+  req.on('trailers', (t) => (trailers = t));
+  req.on('data', (d) => (body += d));
+  req.on('end', () => {
+    client.close();
+    resolve({ status: headers[':status'], grpcStatus: trailers['grpc-status'] ?? headers['grpc-status'], body });
+  });
+  req.end(Buffer.from([0, 0, 0, 0, 0]));
+});
+
+const tcpCall = (port, text) => new Promise((resolve) => {
+  let body = '';
+  const socket = net.connect(port, '127.0.0.1', () => socket.write(text));
+  socket.on('data', (d) => (body += d));
+  socket.on('error', (error) => resolve({ error: String(error) }));
+  socket.on('close', () => resolve({ body }));
+});
+
+let ready = false;
+for (let i = 0; i < 100 && !ready; i++) {
+  ready = (await get(readyPort, '/healthz')).status === 200;
+  if (!ready) await new Promise((r) => setTimeout(r, 100));
+}
+const results = [];
+if (ready) {
+  for (const r of requests) {
+    if (mode === 'grpc') results.push(await grpcCall(r.port, r.path));
+    else if (mode === 'tcp') results.push(await tcpCall(r.port, r.text));
+    else results.push(await get(r.port, r.path, r.headers));
+  }
+}
+if (nginx.exitCode === null) {
+  const exited = new Promise((r) => nginx.once('exit', r));
+  nginx.kill('SIGTERM');
+  await exited;
+}
+for (const server of listening) server.close();
+console.log(JSON.stringify({ ready, results, nginxLog }));
+`;
+
+interface Smoke {
+  mode: 'grpc' | 'tcp' | 'http';
+  config: string;
+  readyPort: number;
+  backends: Array<{ name: string; port: number }>;
+  requests: Array<{ port: number; path?: string; text?: string; headers?: Record<string, string> }>;
+}
+
+function smoke(smokeConfig: Smoke, mounts: Array<[string, string]> = []) {
+  const dir = tempDir('csb-smoke-');
+  const script = path.join(dir, 'smoke.mjs');
+  writeFileSync(script, SMOKE_SCRIPT);
+  const result = isolated(smokeConfig.backends.map((b) => b.name), [process.execPath, script], {
+    network: true,
+    mounts,
+    env: { SMOKE: JSON.stringify({ ...smokeConfig, pidFile: path.join(dir, 'nginx.pid') }) },
+  });
+  expect(result.status, result.output).toBe(0);
+  const outcome = JSON.parse(result.stdout) as { ready: boolean; results: Array<Record<string, unknown>>; nginxLog: string };
+  expect(outcome.ready, `nginx did not come up: ${outcome.nginxLog}`).toBe(true);
+  return outcome;
+}
+
+describe.each(REPOS)('gateway and logging profile ($rpc, $services)', (repo) => {
+  let rendered: Rendered;
+  let gatewayConf = '';
+
+  beforeAll(() => {
+    rendered = render(repo);
+    gatewayConf = path.join(rendered.dir, 'ops/nginx/gateway.conf');
+  });
+
+  it("passes Debian's nginx -t with the compose service names resolving, without warnings", () => {
+    const result = nginxTest(gatewayConf, rendered.services.map((s) => s.name));
+    expect(result.status, result.output).toBe(0);
+    expect(result.output).toMatch(/test is successful/);
+    expect(result.output).not.toMatch(/\[(warn|emerg|alert)\]/);
+  });
+
+  it('fails nginx -t when a service name does not resolve (the upstreams are really checked)', () => {
+    const missing = rendered.services.at(-1)!;
+    const result = nginxTest(gatewayConf, rendered.services.slice(0, -1).map((s) => s.name));
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain(`host not found in upstream "${missing.name}:${missing.rpcPort}"`);
+  });
+
+  it("routes each service's RPC traffic to it through the gateway (real nginx on loopback)", () => {
+    const routes = gatewayRoutes(repo, rendered);
+    const backends = routes.map((r) => ({ name: r.service, port: r.rpcPort }));
+    if (repo.rpc === 'grpc') {
+      const unknown = '/nobody.v1.NobodyService/GetItem';
+      const { results } = smoke({
+        mode: 'grpc', config: gatewayConf, readyPort: 8081, backends,
+        requests: [...routes.map((r) => ({ port: r.gatewayPort, path: r.path })), { port: 8080, path: unknown }],
+      });
+      routes.forEach((r, i) => {
+        expect(results[i], JSON.stringify(results[i])).toMatchObject({ status: 200, grpcStatus: '0' });
+        expect(JSON.parse(String(results[i]!.body))).toEqual({ backend: r.service, path: r.path });
+      });
+      // UNIMPLEMENTED, which a gRPC client reports as such, for a service the gateway does not know.
+      expect(results.at(-1)).toMatchObject({ status: 200, grpcStatus: '12', body: '' });
+    } else {
+      const { results } = smoke({
+        mode: 'tcp', config: gatewayConf, readyPort: 8081, backends,
+        requests: routes.map((r) => ({ port: r.gatewayPort, text: `frame for ${r.service}` })),
+      });
+      routes.forEach((r, i) => expect(results[i]).toEqual({ body: `${r.service} got frame for ${r.service}` }));
+    }
+  });
+
+  it('publishes exactly the ports the gateway listens on, on 127.0.0.1, once the services exist', () => {
+    const { services } = composeConfig(rendered.dir);
+    const gateway = services.gateway!;
+    const listens = [...readFileSync(gatewayConf, 'utf8').matchAll(/^\s*listen (\d+)/gm)].map((m) => Number(m[1]));
+    const expected = [...new Set(gatewayRoutes(repo, rendered).map((r) => r.gatewayPort))];
+    expect(listens.filter((p) => p !== 8081).sort()).toEqual(expected.sort());
+    expect(gateway.ports).toEqual(expected.map((p) => `127.0.0.1:${p}:${p}/tcp`));
+    expect(gateway.profiles).toBeUndefined();
+    expect(Object.keys(gateway.depends_on ?? {}).sort()).toEqual(rendered.services.map((s) => s.name).sort());
+    expect(gateway.volumes).toEqual([`${gatewayConf}:/etc/nginx/nginx.conf:ro`]);
+  });
+
+  it('has a compose stack that docker-compose config -q accepts, plain and with --profile logging', () => {
+    for (const args of [['config', '-q'], ['--profile', 'logging', 'config', '-q']]) {
+      const result = run('docker-compose', args, { cwd: rendered.dir });
+      expect(result.status, `${args.join(' ')}: ${result.output}`).toBe(0);
+    }
+  });
+
+  it('wires the logging profile: pinned images, 127.0.0.1 only, Elasticsearch and Kibana unpublished', () => {
+    const { services, volumes } = composeConfig(rendered.dir, 'logging');
+    const logging = ['elasticsearch', 'kibana', 'kibana-htpasswd', 'kibana-proxy', 'filebeat'];
+    for (const name of logging) {
+      expect(services[name]?.profiles, name).toEqual(['logging']);
+      expect(services[name]!.image, name).toMatch(/:\d+\.\d+\.\d+(-[a-z]+)?$/);
+    }
+    for (const [name, service] of Object.entries(services)) {
+      for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
+    }
+    expect(services.elasticsearch!.ports).toBeUndefined();
+    expect(services.kibana!.ports).toBeUndefined();
+    expect(services['kibana-proxy']!.ports).toEqual(['127.0.0.1:5601:8080/tcp']);
+    expect(services.elasticsearch!.volumes).toContain('elasticsearch-data:/usr/share/elasticsearch/data:rw');
+    expect(Object.keys(volumes)).toEqual(expect.arrayContaining(['elasticsearch-data', 'filebeat-data', 'kibana-auth']));
+    expect(services['kibana-proxy']!.depends_on).toEqual({
+      'kibana-htpasswd': { condition: 'service_completed_successfully' },
+      kibana: { condition: 'service_healthy' },
+    });
+    for (const name of ['elasticsearch', 'kibana', 'kibana-proxy', 'filebeat', 'gateway']) {
+      expect(services[name]!.healthcheck?.test, name).toBeDefined();
+    }
+  });
+
+  it("passes nginx -t for the Kibana proxy, whose upstream is the compose service 'kibana'", () => {
+    const kibanaConf = path.join(rendered.dir, 'ops/nginx/kibana.conf');
+    const result = nginxTest(kibanaConf, ['kibana']);
+    expect(result.status, result.output).toBe(0);
+    expect(nginxTest(kibanaConf, []).output).toContain('host not found in upstream "kibana"');
+  });
+
+  it('filebeat.yml: structural check (no filebeat here): the inputs and output the compose file wires', () => {
+    const { services } = composeConfig(rendered.dir, 'logging');
+    const filebeat = services.filebeat!;
+    const mounts = new Map((filebeat.volumes ?? []).map((v) => [v.split(':')[1]!, v.split(':')[0]!]));
+    const configFile = mounts.get('/usr/share/filebeat/filebeat.yml');
+    expect(configFile).toBe(path.join(rendered.dir, 'ops/filebeat/filebeat.yml'));
+    expect(mounts.get('/var/lib/docker/containers')).toBe('/var/lib/docker/containers');
+    expect(mounts.get('/var/run/docker.sock')).toBe('/var/run/docker.sock');
+
+    const config = parse(readFileSync(configFile!, 'utf8')) as {
+      'filebeat.autodiscover': { providers: Array<{ type: string; templates: Array<{ condition: { or: Array<{ equals: Record<string, string> }> }; config: Array<Record<string, unknown>> }> }> };
+      'output.elasticsearch': { hosts: string[] };
+    };
+    const [provider] = config['filebeat.autodiscover'].providers;
+    expect(provider!.type).toBe('docker');
+    const [template] = provider!.templates;
+    // Exactly the services' containers, by their compose service name.
+    const watched = template!.condition.or.map((c) => c.equals['docker.container.labels.com.docker.compose.service']);
+    expect(watched.sort()).toEqual(rendered.services.map((s) => s.name).sort());
+    for (const name of watched) expect(services[name!], name).toBeDefined();
+
+    const [input] = template!.config as Array<{ type: string; id: string; paths: string[]; parsers: Array<Record<string, Record<string, unknown>>> }>;
+    expect(input!.type).toBe('filestream');
+    expect(input!.id).toContain('${data.docker.container.id}');
+    for (const p of input!.paths) expect(p.startsWith('/var/lib/docker/containers/${data.docker.container.id}/')).toBe(true);
+    expect(input!.parsers.map((p) => Object.keys(p)[0])).toEqual(['container', 'ndjson']);
+    expect(input!.parsers[1]!.ndjson).toMatchObject({ target: 'pino' });
+
+    // The output is the compose Elasticsearch, on the port its healthcheck uses, and Filebeat waits for it.
+    const [host] = config['output.elasticsearch'].hosts;
+    const url = new URL(host!);
+    expect(services[url.hostname]?.image).toMatch(/elasticsearch/);
+    expect(services[url.hostname]!.healthcheck!.test.join(' ')).toContain(`localhost:${url.port}/`);
+    expect(filebeat.depends_on?.[url.hostname]).toEqual({ condition: 'service_healthy' });
+  });
+});
+
+describe('Kibana proxy (real nginx, basic auth from .env via htpasswd -B)', () => {
+  it('asks for the .env credentials, then proxies to Kibana; /healthz needs none', () => {
+    const rendered = render(REPOS[0]!);
+    const { services } = composeConfig(rendered.dir, 'logging');
+    const init = services['kibana-htpasswd']!;
+    const { KIBANA_USER: user, KIBANA_PASSWORD: password } = init.environment!;
+    expect(user).toBe('oncall');
+    expect(password).toMatch(/^[\w-]{16,}$/);
+
+    // The init container's own command, with its volume (/auth) at a local folder: the proxy's
+    // /etc/nginx/auth is then that folder, bound over a copy of Debian's /etc/nginx.
+    const etc = path.join(tempDir('csb-etc-nginx-'), 'nginx');
+    execFileSync('cp', ['-a', '/etc/nginx', etc]);
+    const auth = path.join(etc, 'auth');
+    mkdirSync(auth);
+    const volume = init.volumes!.find((v) => v.startsWith('kibana-auth:'))!.split(':')[1]!;
+    const command = init.command!.join(' ').replaceAll('$$', '$').replaceAll(`${volume}/`, `${auth}/`);
+    const htpasswd = run('sh', ['-c', command], { env: init.environment });
+    expect(htpasswd.status, htpasswd.output).toBe(0);
+    const line = readFileSync(path.join(auth, 'htpasswd'), 'utf8');
+    expect(line).toMatch(new RegExp(`^${user}:\\$2y\\$`));
+    expect(line).not.toContain(password);
+    expect(services['kibana-proxy']!.volumes).toContain('kibana-auth:/etc/nginx/auth:ro');
+
+    const basic = (u: string, p: string) => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
+    const { results } = smoke(
+      {
+        mode: 'http', config: path.join(rendered.dir, 'ops/nginx/kibana.conf'), readyPort: 8080,
+        backends: [{ name: 'kibana', port: 5601 }],
+        requests: [
+          { port: 8080, path: '/app/discover' },
+          { port: 8080, path: '/app/discover', headers: basic(user!, `${password}x`) },
+          { port: 8080, path: '/app/discover', headers: basic(user!, password!) },
+        ],
+      },
+      [[etc, '/etc/nginx']],
+    );
+    expect(results[0]).toMatchObject({ status: 401 });
+    expect(results[1]).toMatchObject({ status: 401 });
+    expect(results[2]).toMatchObject({ status: 200 });
+    expect(JSON.parse(String(results[2]!.body))).toMatchObject({ backend: 'kibana', path: '/app/discover' });
+  });
+});
+
+describe('generated README', () => {
+  it('documents the gateway and the logging profile with the .env credentials', () => {
+    const rendered = render(REPOS[2]!);
+    const readme = readFileSync(path.join(rendered.dir, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Logs and the gateway'));
+    expect(readme).toContain('## Logs and the gateway');
+    for (const text of ['--profile logging', 'http://localhost:5601', 'KIBANA_USER', 'KIBANA_PASSWORD', '40051']) {
+      expect(section).toContain(text);
+    }
+    expect(existsSync(path.join(rendered.dir, '.env'))).toBe(true);
+  });
+});
