@@ -51,6 +51,8 @@ export interface ChoiceManifest {
   dependencies?: DependencyName[];
   devDependencies?: DependencyName[];
   container?: ContainerSpec;
+  /** CI choices only: where the repository is hosted, whose API the branch-protection script calls. */
+  codeHost?: 'github' | 'gitlab';
 }
 
 /**

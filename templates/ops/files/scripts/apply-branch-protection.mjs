@@ -17,7 +17,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
-const DEFAULT_PROVIDER = "<%= ci === 'gitlab' ? 'gitlab' : 'github' %>";
+const DEFAULT_PROVIDER = "<%= stack.ci.codeHost %>";
 const APPROVAL_RULE_NAME = "Required reviewers";
 
 /**
