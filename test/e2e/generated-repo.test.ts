@@ -38,6 +38,15 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The gateway and the service listen on the compose stack's fixed ports; say so if one is taken. */
+function assertPortFree(port: number, user: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', () => reject(new Error(`port ${port} is taken: ${user} needs it free on 127.0.0.1`)));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
+}
+
 async function waitForHttp(url: string, timeoutMs: number): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -177,7 +186,14 @@ describe('the generated default repo (gRPC + etcd + MySQL + GitLab CI), end to e
     beforeAll(async () => {
       const build = sh('npm', ['run', 'build'], repo);
       expect(build.status, build.output).toBe(0);
-      [grpcPort, httpPort] = [await freePort(), await freePort()];
+      // The gRPC port the answers give the service (its compose port), so that the generated gateway
+      // config, whose upstreams name it, can be tested against this very process.
+      const answers = JSON.parse(readFileSync(path.join(repo, '.startup-backend.json'), 'utf8')) as {
+        services: Array<{ name: string; rpcPort: number }>;
+      };
+      grpcPort = answers.services.find((s) => s.name === SERVICE)!.rpcPort;
+      await assertPortFree(grpcPort, 'the service');
+      httpPort = await freePort();
       service = spawn(process.execPath, ['dist/main.js'], {
         cwd: path.join(repo, 'services', SERVICE),
         env: {
@@ -219,6 +235,39 @@ describe('the generated default repo (gRPC + etcd + MySQL + GitLab CI), end to e
       expect(calls.emptyName.code).toBe(3);
       expect(calls.badPageSize.code).toBe(3);
       expect(calls.unknownId.code).toBe(5);
+    });
+
+    it('answers the same calls through the gateway: Debian nginx running the generated ops/nginx/gateway.conf', async () => {
+      await Promise.all([assertPortFree(8080, 'the gateway'), assertPortFree(8081, 'the gateway')]);
+      const dir = tempDir('csb-gateway-');
+      // Upstreams are compose service names: a private mount namespace resolves them to this machine,
+      // and a private log folder keeps the machine's nginx logs untouched. The config is used as generated.
+      writeFileSync(path.join(dir, 'hosts'), `127.0.0.1 localhost ${SERVICE}\n`);
+      mkdirSync(path.join(dir, 'log'));
+      const nginx = spawn('unshare', ['--mount', 'sh', '-c',
+        `mount --bind ${dir}/hosts /etc/hosts && mount --bind ${dir}/log /var/log/nginx && exec nginx -c "$0" -g "daemon off; pid ${dir}/nginx.pid;"`,
+        path.join(repo, 'ops', 'nginx', 'gateway.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let nginxLogs = '';
+      nginx.stderr.on('data', (chunk: Buffer) => (nginxLogs += chunk.toString()));
+      const nginxExit = new Promise((resolve) => nginx.on('exit', resolve));
+      try {
+        await waitForHttp('http://127.0.0.1:8081/healthz', 10_000).catch((error: Error) => {
+          throw new Error(`${error.message}\nnginx:\n${nginxLogs}`);
+        });
+        const result = sh(process.execPath, [GRPC_CALL, path.join(repo, 'services', SERVICE), `${SERVICE}.v1.ApiService`, '127.0.0.1:8080'], repo);
+        expect(result.status, `${result.output}\nnginx:\n${nginxLogs}`).toBe(0);
+        const calls = JSON.parse(result.output.trim().split('\n')[0]!);
+        expect(calls.created.response.item).toMatchObject({ name: 'apple' });
+        expect(calls.fetched.response.item).toEqual(calls.created.response.item);
+        expect(calls.emptyName.code).toBe(3);
+        expect(calls.unknownId.code).toBe(5);
+        expect(readFileSync(path.join(dir, 'log', 'access.log'), 'utf8')).toMatch(
+          new RegExp(`"POST /${SERVICE}\\.v1\\.ApiService/CreateItem HTTP/2\\.0" 200`),
+        );
+      } finally {
+        nginx.kill('SIGTERM');
+        await nginxExit;
+      }
     });
 
     it('serves health and Prometheus metrics on its HTTP port', async () => {
