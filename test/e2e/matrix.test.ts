@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { CHOICES, type StackChoices } from '../../generators/shared/choices.js';
 import { tempDir } from '../cli/run-cli.js';
 import { startConsulContractFake, type ConsulContractFake } from '../support/consul-contract-fake.js';
+import { nginxTest } from '../support/isolated.js';
 import { startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../support/servers.js';
 
 /**
@@ -129,6 +130,29 @@ describe.each(combinations.map((c, index) => ({ ...c, service: SERVICE_NAMES[ind
         const result = await sh('docker-compose', args, repo);
         expect(result.status, `docker-compose ${args.join(' ')}\n${result.output}`).toBe(0);
       }
+    });
+
+    it('passes the ops checks: promtool rules and config, amtool, nginx -t of its gateway and Kibana proxy, alert runbooks', async () => {
+      const checks: Array<[string, string[]]> = [
+        ['promtool', ['check', 'rules', 'ops/prometheus/alerts.yml']],
+        ['promtool', ['test', 'rules', 'ops/prometheus/alerts.test.yml']],
+        ['promtool', ['check', 'config', 'ops/prometheus/prometheus.yml']],
+        ['amtool', ['check-config', 'ops/alertmanager/alertmanager.yml']],
+      ];
+      for (const [command, args] of checks) {
+        const result = await sh(command, args, repo);
+        expect(result.status, `${command} ${args.join(' ')}\n${result.output}`).toBe(0);
+      }
+      // Upstreams are compose service names: nginx -t resolves them through a private /etc/hosts.
+      const services = readdirSync(path.join(repo, 'services'));
+      for (const [config, hostnames] of [['gateway.conf', services], ['kibana.conf', ['kibana']]] as const) {
+        const result = nginxTest(path.join(repo, 'ops', 'nginx', config), [...hostnames]);
+        expect(result.status, `nginx -t ${config}\n${result.output}`).toBe(0);
+      }
+      const alerts = readFileSync(path.join(repo, 'ops/prometheus/alerts.yml'), 'utf8');
+      const linked = new Set([...alerts.matchAll(/runbook_url: (\S+)/g)].map((match) => match[1]!));
+      const runbooks = readdirSync(path.join(repo, 'docs/runbooks')).filter((file) => file.endsWith('.md'));
+      expect([...linked].sort()).toEqual(runbooks.map((file) => `docs/runbooks/${file}`).sort());
     });
 
     it.each(['format:check', 'lint', 'typecheck'])('passes its own %s', async (script) => {
