@@ -89,11 +89,13 @@ const EXPECTED_GITHUB_BODY = (checks: string[]) => ({
   required_conversation_resolution: true,
 });
 
+const GITLAB_CHECKS = ['install', 'lint', 'ops:runbooks', 'ops:rules', 'ops:alertmanager', 'commits', 'typecheck', 'test'];
+
 describe('repo-policy/branch-protection.json', () => {
   it('names the real CI checks of each CI choice', () => {
     const gitlabCi = readFileSync(path.join(gitlabRepo, '.gitlab-ci.yml'), 'utf8');
     const gitlab = policy(gitlabRepo);
-    expect(gitlab.requiredStatusChecks).toEqual(['install', 'lint', 'commits', 'typecheck', 'test']);
+    expect(gitlab.requiredStatusChecks).toEqual(GITLAB_CHECKS);
     for (const job of gitlab.requiredStatusChecks as string[]) expect(gitlabCi).toMatch(new RegExp(`^${job}:$`, 'm'));
     // Who may deploy: the environments named here are the ones the pipeline deploys to.
     const environments = gitlab.protectedEnvironments as Array<{ name: string }>;
@@ -171,7 +173,7 @@ describe('apply-branch-protection.mjs on GitHub (the default with Jenkins)', () 
   it('uses --provider github from a GitLab CI repo, with the GitLab job names as checks', async () => {
     const run = await runScript(gitlabRepo, ['--provider', 'github', '--repo', 'acme/my-app'], env());
     expect(run.code).toBe(0);
-    expect(api.requests[0]!.body).toEqual(EXPECTED_GITHUB_BODY(['install', 'lint', 'commits', 'typecheck', 'test']));
+    expect(api.requests[0]!.body).toEqual(EXPECTED_GITHUB_BODY(GITLAB_CHECKS));
     // Protected environments are a GitLab feature; nothing is sent for them to GitHub.
     expect(api.requests.map((r) => r.url).filter((url) => url.includes('environment'))).toEqual([]);
   });

@@ -118,7 +118,8 @@ describe.each(CASES)('GitLab pipeline, $title (planned by gitlab-ci-local)', ({ 
   let repo: string;
   let pipeline: Record<string, Record<string, unknown>>;
   const builds = services.map((s) => `build:${s}`);
-  const CI_JOBS = ['install', 'lint', 'typecheck', 'test', ...builds];
+  const OPS_JOBS = ['ops:runbooks', 'ops:rules', 'ops:alertmanager'];
+  const CI_JOBS = ['install', 'lint', ...OPS_JOBS, 'typecheck', 'test', ...builds];
   const RELEASE_JOBS = ['deploy-staging', 'deploy-production', 'rollback-production'];
 
   beforeAll(() => {
@@ -134,7 +135,7 @@ describe.each(CASES)('GitLab pipeline, $title (planned by gitlab-ci-local)', ({ 
 
   it.each([
     ['branch', CI_JOBS],
-    ['merge request', ['install', 'lint', 'commits', 'typecheck', 'test', ...builds]],
+    ['merge request', ['install', 'lint', ...OPS_JOBS, 'commits', 'typecheck', 'test', ...builds]],
     ['main', [...CI_JOBS, ...RELEASE_JOBS]],
     ['tag', [...CI_JOBS, ...RELEASE_JOBS]],
   ] as const)('a %s pipeline has exactly the expected jobs', (kind, expected) => {
@@ -156,6 +157,19 @@ describe.each(CASES)('GitLab pipeline, $title (planned by gitlab-ci-local)', ({ 
       expect(needs('rollback-production')).toEqual(builds);
     },
   );
+
+  it('ops jobs run in the lint stage from the start, promtool and amtool in the pinned images with a shell entrypoint', () => {
+    const jobs = new Map(plannedJobs(repo, 'branch').map((j) => [j.name, j]));
+    for (const name of OPS_JOBS) {
+      expect(jobs.get(name), name).toMatchObject({ stage: 'lint', when: 'on_success', allow_failure: false });
+      expect(jobs.get(name)!.needs ?? [], name).toEqual([]);
+    }
+    // No `npm ci`: check-ops.mjs has no dependencies.
+    expect(pipeline['ops:runbooks']).toMatchObject({ script: ['npm run ops:check'] });
+    expect(pipeline['ops:runbooks']).not.toHaveProperty('extends');
+    expect(pipeline['ops:rules']).toMatchObject({ image: { name: IMAGE_TAGS.prometheus, entrypoint: [''] } });
+    expect(pipeline['ops:alertmanager']).toMatchObject({ image: { name: IMAGE_TAGS.alertmanager, entrypoint: [''] } });
+  });
 
   it('deploy jobs: environments, one deploy per environment at a time, never interrupted, all through deploy.sh', () => {
     const job = (name: string) => ({ ...pipeline['.deploy'], ...pipeline[name] }) as Record<string, unknown>;
@@ -239,6 +253,35 @@ describe('GitLab `commits` job, run by gitlab-ci-local (shell executor) in a mer
     expect(run.output).toMatch(/FAIL\s+commits/);
     expect(run.output).toContain('Added stuff');
     expect(run.output).not.toContain('chore: initial commit');
+  }, 60_000);
+});
+
+// The images' promtool and amtool are replaced by Debian's (packages prometheus, prometheus-alertmanager):
+// the shell executor runs the jobs' scripts on this machine.
+describe('GitLab ops jobs, run by gitlab-ci-local (shell executor)', () => {
+  const OPS_JOBS = ['ops:runbooks', 'ops:rules', 'ops:alertmanager'];
+  const runOps = (repo: string) => gitlabCiLocal(repo, ['--force-shell-executor', ...variableArgs('branch'), ...OPS_JOBS]);
+
+  it('pass in the repo as generated', () => {
+    const run = runOps(renderRepo({ rpc: 'thrift', discovery: 'consul' }, ['api', 'billing-events']));
+    expect(run.status, run.output).toBe(0);
+    for (const job of OPS_JOBS) expect(run.output).toMatch(new RegExp(`PASS\\s+${job}\\b`));
+    expect(run.output).toMatch(/ops:check: 10 alerts with severity, dashboard_url and an existing runbook; 5 runbooks, all linked\./);
+    expect(run.output).toMatch(/SUCCESS: 10 rules found/);
+  }, 60_000);
+
+  it('fail on a deleted runbook, a broken rule and a broken Alertmanager route, each in its own job', () => {
+    const repo = renderRepo({}, ['api']);
+    rmSync(path.join(repo, 'docs/runbooks/service-down.md'));
+    const alerts = path.join(repo, 'ops/prometheus/alerts.yml');
+    writeFileSync(alerts, readFileSync(alerts, 'utf8').replace('for: 1m', 'for: one minute'));
+    const alertmanager = path.join(repo, 'ops/alertmanager/alertmanager.yml');
+    writeFileSync(alertmanager, readFileSync(alertmanager, 'utf8').replace('receiver: on-call-page', 'receiver: nobody'));
+    const run = runOps(repo);
+    expect(run.status).not.toBe(0);
+    for (const job of OPS_JOBS) expect(run.output).toMatch(new RegExp(`FAIL\\s+${job}\\b`));
+    expect(run.output).toContain('runbook_url docs/runbooks/service-down.md does not exist');
+    expect(run.output).toMatch(/undefined receiver "nobody"/);
   }, 60_000);
 });
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { workspaceGenerator } from '../../generators/workspace/generator.js';
 import { CHOICES, type StackChoices } from '../../generators/shared/choices.js';
 import { templateDir } from '../../generators/shared/paths.js';
@@ -22,6 +23,7 @@ import {
 } from '../support/jenkinsfile-structure.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+const OPS_STAGES = ['ops:runbooks', 'ops:rules', 'ops:alertmanager'];
 const TEMPLATE = path.join(templateDir('ci', 'jenkins'), 'files', 'Jenkinsfile');
 
 /** Choice values whose template folders exist (consul, tidb, thrift join the matrix when they land). */
@@ -176,13 +178,13 @@ describe('Jenkins CI: structural check (no Jenkins here)', () => {
     it("has the GitLab pipeline's jobs as stages, in order, then push, deploys and rollback", () => {
       const builds = serviceList.map((s) => `build:${s.name}`);
       expect(leafStageNames(tree)).toEqual([
-        'install', 'lint', 'commits', 'typecheck', 'test', ...builds, 'push', 'deploy:staging', 'deploy:production',
-        'rollback:production',
+        'install', 'lint', ...OPS_STAGES, 'commits', 'typecheck', 'test', ...builds, 'push', 'deploy:staging',
+        'deploy:production', 'rollback:production',
       ]);
       // The same release flow; GitLab pushes inside the build jobs and names jobs with dashes.
       expect(gitlabJobs(choices, services)).toEqual([
-        'install', 'lint', 'commits', 'typecheck', 'test', ...builds, 'deploy-staging', 'deploy-production',
-        'rollback-production',
+        'install', 'lint', ...OPS_STAGES, 'commits', 'typecheck', 'test', ...builds, 'deploy-staging',
+        'deploy-production', 'rollback-production',
       ]);
     });
 
@@ -193,6 +195,22 @@ describe('Jenkins CI: structural check (no Jenkins here)', () => {
       const [script] = shellScripts(commits);
       expect(script).toContain('npm run commits:check -- "origin/$CHANGE_TARGET..HEAD"');
       expect(script).toContain('git fetch --no-tags origin "+refs/heads/$CHANGE_TARGET:refs/remotes/origin/$CHANGE_TARGET"');
+    });
+
+    it('checks the ops files in the stage ops, as GitLab\'s ops:* jobs do, promtool and amtool in the pinned images', () => {
+      expect(allStages(block(stage(tree, 'ops'), 'stages')).map(stageName)).toEqual(OPS_STAGES);
+      const gitlab = YAML.parse(render({ ...choices, ci: 'gitlab' }, services).files.get('.gitlab-ci.yml')!.toString()) as Record<
+        string,
+        { script: string[] }
+      >;
+      for (const name of OPS_STAGES) expect(shellScripts(stage(tree, name)), name).toEqual(gitlab[name]!.script);
+      const agent = (name: string) => block(stage(tree, name), 'agent', 'docker');
+      const value = (node: JenkinsNode, name: string) => childrenNamed(node, name)[0]?.strings;
+      expect(value(agent('ops:runbooks'), 'image')).toEqual([images.node]);
+      expect(value(agent('ops:rules'), 'image')).toEqual([images.prometheus]);
+      expect(value(agent('ops:alertmanager'), 'image')).toEqual([images.alertmanager]);
+      // These images' entrypoint is the server: without the override, `cat` would be its argument.
+      for (const name of ['ops:rules', 'ops:alertmanager']) expect(value(agent(name), 'args'), name).toEqual(['--entrypoint=']);
     });
 
     it('installs, lints (with format:check) and typechecks with npm', () => {
@@ -336,9 +354,10 @@ describe('Jenkins CI: structural check (no Jenkins here)', () => {
         ...findAll(tree, (n) => n.name === 'docker.image' && n.source.includes('.inside(')).map((n) => n.strings[0]!),
       ];
       expect(used.length).toBeGreaterThan(0);
-      for (const image of used) expect([images.node, images.nodeWithGit]).toContain(image);
+      const pinned = [images.node, images.nodeWithGit, images.prometheus, images.alertmanager];
+      for (const image of used) expect(pinned).toContain(image);
       for (const c of containers) expect(c.imageTag).toMatch(/:(?!latest$)[\w.-]+$/);
-      for (const image of [images.node, images.nodeWithGit]) expect(image).toMatch(/:(?!latest$)[\w.-]+$/);
+      for (const image of pinned) expect(image).toMatch(/:(?!latest$)[\w.-]+$/);
     });
 
     it('names no service on an over-long line', () => {

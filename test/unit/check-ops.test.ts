@@ -1,0 +1,178 @@
+// scripts/check-ops.mjs of a generated repo (`npm run ops:check`, run by the ops:runbooks job of both
+// pipelines): run with node in rendered repos, as generated and after the edits a team makes to its alerts
+// and runbooks. promtool and amtool are checked in alerts-runbooks.test.ts and observability.test.ts.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { workspaceGenerator } from '../../generators/workspace/generator.js';
+import type { StackChoices } from '../../generators/shared/choices.js';
+import { answersFor, emptyTree, renderedFiles } from './fixtures.js';
+
+const work = mkdtempSync(path.join(tmpdir(), 'csb-check-ops-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const ALERTS = 'ops/prometheus/alerts.yml';
+const RUNBOOKS = ['db-pool-saturated', 'registration-lost', 'rpc-error-rate-high', 'rpc-latency-high', 'service-down'];
+const SERVICES = ['api', 'billing-events'];
+/** A problem line: the file (with the alert's line for alerts.yml), what is wrong, then after a colon the fix. */
+const PROBLEM_LINE = /^(ops\/prometheus\/alerts\.yml:\d+: alert \w+ \(group service-[\w-]+\)|docs\/runbooks\/[\w-]+\.md)[ :].+: .+/;
+
+function render(choices: Partial<StackChoices>): string {
+  const tree = emptyTree();
+  workspaceGenerator(tree, answersFor(choices, SERVICES));
+  const dir = mkdtempSync(path.join(work, 'generated-'));
+  for (const [file, content] of renderedFiles(tree)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), content);
+  }
+  return dir;
+}
+
+const generated = {
+  gitlab: render({}),
+  jenkins: render({ rpc: 'thrift', discovery: 'consul', db: 'tidb', ci: 'jenkins' }),
+};
+
+/** A copy of a generated repo, edited by `edit`, then checked from another directory. */
+function check(edit: (repo: string) => void = () => {}, from: keyof typeof generated = 'gitlab') {
+  const repo = mkdtempSync(path.join(work, 'edited-'));
+  cpSync(generated[from], repo, { recursive: true });
+  edit(repo);
+  const result = spawnSync(process.execPath, [path.join(repo, 'scripts/check-ops.mjs')], { cwd: work, encoding: 'utf8' });
+  const problems = result.stderr.split('\n').filter(Boolean).slice(0, -1);
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, problems };
+}
+
+function editAlerts(repo: string, change: (text: string) => string): void {
+  const file = path.join(repo, ALERTS);
+  const before = readFileSync(file, 'utf8');
+  const after = change(before);
+  expect(after, 'the edit changed nothing').not.toBe(before);
+  writeFileSync(file, after);
+}
+
+describe('scripts/check-ops.mjs', () => {
+  it.each(Object.keys(generated) as Array<keyof typeof generated>)('passes as generated (%s), with a one-line summary', (from) => {
+    const run = check(undefined, from);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(
+      `ops:check: ${RUNBOOKS.length * SERVICES.length} alerts with severity, dashboard_url and an existing runbook; ` +
+        `${RUNBOOKS.length} runbooks, all linked.\n`,
+    );
+  });
+
+  it('is the ops:check npm script', () => {
+    const pkg = JSON.parse(readFileSync(path.join(generated.gitlab, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['ops:check']).toBe('node scripts/check-ops.mjs');
+  });
+
+  it('fails when a runbook is deleted: one line per alert that links it, with its line in alerts.yml', () => {
+    const run = check((repo) => rmSync(path.join(repo, 'docs/runbooks/db-pool-saturated.md')));
+    expect(run.status).toBe(1);
+    const text = readFileSync(path.join(generated.gitlab, ALERTS), 'utf8').split('\n');
+    const alertLines = text.flatMap((line, index) => (line.includes('- alert: DbPoolSaturated') ? [index + 1] : []));
+    expect(run.problems).toEqual(
+      alertLines.map(
+        (line, index) =>
+          `${ALERTS}:${line}: alert DbPoolSaturated (group service-${SERVICES[index]}): runbook_url docs/runbooks/db-pool-saturated.md ` +
+          'does not exist: write that runbook or fix runbook_url',
+      ),
+    );
+    expect(run.stderr).toMatch(/^2 problem\(s\) in the ops files\.$/m);
+  });
+
+  it("fails when an alert's runbook_url names a missing file", () => {
+    const run = check((repo) =>
+      editAlerts(repo, (text) => text.replace('runbook_url: docs/runbooks/service-down.md', 'runbook_url: "docs/runbooks/svc-down.md"')),
+    );
+    expect(run.status).toBe(1);
+    expect(run.problems).toHaveLength(1);
+    expect(run.problems[0]).toMatch(PROBLEM_LINE);
+    expect(run.problems[0]).toMatch(
+      /^ops\/prometheus\/alerts\.yml:\d+: alert ServiceDown \(group service-api\): runbook_url docs\/runbooks\/svc-down\.md does not exist: write that runbook or fix runbook_url$/,
+    );
+  });
+
+  it('fails on a runbook no alert links, not on a new procedure', () => {
+    const run = check((repo) => {
+      writeFileSync(path.join(repo, 'docs/runbooks/disk-full.md'), '# Disk full\n');
+      writeFileSync(path.join(repo, 'docs/runbooks/procedures/restore.md'), '# Restore\n');
+    });
+    expect(run.status).toBe(1);
+    expect(run.problems).toEqual([
+      "docs/runbooks/disk-full.md: no alert links it: set an alert's runbook_url to it, delete it, or move it to docs/runbooks/procedures/",
+    ]);
+  });
+
+  it('fails on an alert without severity, without dashboard_url or without runbook_url, naming the field to add', () => {
+    const run = check((repo) =>
+      editAlerts(repo, (text) =>
+        text
+          .replace(/( {10}severity: critical\n)/, '')
+          .replace(/( {10}dashboard_url: .*\n)/, '')
+          .replace(/( {10}runbook_url: docs\/runbooks\/registration-lost\.md\n)/, ''),
+      ),
+    );
+    expect(run.status).toBe(1);
+    expect(run.problems).toHaveLength(3);
+    for (const line of run.problems) expect(line).toMatch(PROBLEM_LINE);
+    expect(run.problems[0]).toMatch(/alert ServiceDown \(group service-api\) has no severity label: add labels\.severity/);
+    expect(run.problems[1]).toMatch(/alert ServiceDown \(group service-api\) has no dashboard_url: add annotations\.dashboard_url/);
+    expect(run.problems[2]).toMatch(/alert RegistrationLost \(group service-api\) has no runbook_url: add annotations\.runbook_url/);
+  });
+
+  it('reads severity from labels only: a severity annotation does not route', () => {
+    const run = check((repo) =>
+      editAlerts(repo, (text) =>
+        text.replace(/( {10}severity: critical\n)((?: {10}.*\n)*? {8}annotations:\n)/, '$2$1'),
+      ),
+    );
+    expect(run.status).toBe(1);
+    expect(run.problems).toEqual([expect.stringMatching(/alert ServiceDown \(group service-api\) has no severity label/)]);
+  });
+
+  it('accepts a hosted runbook link by the repository path it ends with, and a new alert with its runbook (block scalars are text)', () => {
+    const run = check((repo) => {
+      editAlerts(repo, (text) =>
+        text
+          .replaceAll(
+            'runbook_url: docs/runbooks/service-down.md',
+            'runbook_url: https://gitlab.example.com/acme/app/-/blob/main/docs/runbooks/service-down.md#first-steps',
+          )
+          .concat(
+            [
+              '  - name: disks',
+              '    rules:',
+              '      - record: node:disk_free:ratio',
+              '        expr: node_filesystem_avail_bytes / node_filesystem_size_bytes',
+              '      - alert: DiskFull # added by the team',
+              '        expr: |',
+              '          node:disk_free:ratio < 0.1',
+              '        labels:',
+              "          severity: 'warning'",
+              '        annotations:',
+              '          runbook_url: "docs/runbooks/disk-full.md"',
+              '          dashboard_url: http://127.0.0.1:3000/d/disks',
+              '          description: >-',
+              '            Less than 10% free; the runbook',
+              '            runbook_url: docs/runbooks/disk-full.md says what to delete.',
+              '',
+            ].join('\n'),
+          ),
+      );
+      writeFileSync(path.join(repo, 'docs/runbooks/disk-full.md'), '# Disk full\n');
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^ops:check: 11 alerts .*; 6 runbooks, all linked\.$/m);
+  });
+
+  it('fails when alerts.yml is missing', () => {
+    const run = check((repo) => rmSync(path.join(repo, ALERTS)));
+    expect(run.status).toBe(1);
+    expect(run.problems[0]).toBe(`${ALERTS}: no alerts found: restore the file, one \`- alert:\` rule per alert`);
+  });
+});
