@@ -10,6 +10,7 @@ import {
 import { nextService, type ProjectAnswers } from '../generators/shared/answers.js';
 import { assertServiceName, toValidProjectName, validateProjectName, validateServiceName } from '../generators/shared/names.js';
 import { TEMPLATE_VERSION } from '../generators/shared/paths.js';
+import { stackManifests } from '../generators/shared/stack.js';
 import { workspaceGenerator } from '../generators/workspace/generator.js';
 
 const DEFAULT_DIRECTORY = 'my-app';
@@ -127,9 +128,10 @@ function printNextSteps(directory: string, root: string, answers: ProjectAnswers
   if (!installed) steps.push(`${pm} install`);
   steps.push(`${runScriptCommand(pm, 'lint')} && ${runScriptCommand(pm, 'typecheck')} && ${pm} test`);
   const stack = `${answers.rpc} + ${answers.discovery} + ${answers.db} + ${answers.ci}`;
+  const servers = stackManifests(answers);
   process.stdout.write(
     `\n${pc.green('✔')} Created ${pc.bold(answers.projectName)} (${stack}) with service ${pc.bold(answers.services[0]!.name)}.\n\nDone. Now run:\n\n${steps.map((s) => `  ${s}`).join('\n')}\n\n` +
-      `Integration tests need MySQL and etcd: see README.md, "Tests".\n`,
+      `Integration tests need ${servers.db.label} and ${servers.discovery.label}: see README.md, "Tests".\n`,
   );
 }
 

@@ -21,6 +21,13 @@ describe('create: the whole run', () => {
     expect(result.stdout).toContain('cd work/nested/shop');
   });
 
+  it("names the chosen stack's servers in its next steps", () => {
+    const cwd = tempDir();
+    const result = runCreate(['ledger', '--yes', '--no-install', '--no-git', '--db', 'tidb', '--discovery', 'consul'], { cwd });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Integration tests need TiDB and Consul');
+  });
+
   it('writes .env with fresh secrets, uncommitted, and makes a first commit', () => {
     const cwd = tempDir();
     const env = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
