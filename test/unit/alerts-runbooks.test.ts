@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,26 @@ describe.each(COMBINATIONS)('alerts and runbooks ($rpc, $discovery, $db, $ci)', 
     }
     expect(read('docs/runbooks/registration-lost.md')).toMatch(MARKERS[combination.discovery][0] as RegExp);
     expect(read('docs/runbooks/db-pool-saturated.md')).toMatch(MARKERS[combination.db][0] as RegExp);
+  });
+
+  it('gives PromQL in its runbooks that Prometheus parses and that uses only exported metrics', () => {
+    const queries = runbooks().flatMap((file) =>
+      [...read(`docs/runbooks/${file}`).matchAll(/```promql\n([\s\S]*?)```/g)].map((m) => m[1]!.trim()),
+    );
+    expect(queries.length).toBeGreaterThanOrEqual(2);
+    // promtool parses expressions only inside rule files: each query becomes a recording rule.
+    const rules = ['groups:', '  - name: runbook-queries', '    rules:',
+      ...queries.flatMap((query, i) => [`      - record: runbook_query_${i}`, `        expr: ${JSON.stringify(query)}`])];
+    const file = path.join(tempDir('csb-promql-'), 'runbook-queries.yml');
+    writeFileSync(file, `${rules.join('\n')}\n`);
+    const check = promtool(['check', 'rules', file], repo);
+    expect(check.status, check.output).toBe(0);
+    const exported = read(`services/${SERVICES[0]}/src/metrics.ts`);
+    for (const query of queries) {
+      for (const metric of query.match(/\brpc_[a-z_]+/g) ?? []) {
+        expect(exported, metric).toContain(`"${metric.replace(/_bucket$/, '')}"`);
+      }
+    }
   });
 
   it('has the on-call documents', () => {
