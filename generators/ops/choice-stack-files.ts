@@ -3,7 +3,7 @@ import { OverwriteStrategy, type Tree } from '@nx/devkit';
 import type { ProjectAnswers } from '../shared/answers.js';
 import { CHOICES } from '../shared/choices.js';
 import { templateDir } from '../shared/paths.js';
-import { projectVariables, renderFolder } from '../shared/render.js';
+import { type ProjectVariables, renderFolder } from '../shared/render.js';
 import { choiceFolder } from '../shared/stack.js';
 
 /**
@@ -11,8 +11,7 @@ import { choiceFolder } from '../shared/stack.js';
  * TiDB's config file): each choice keeps it in its own `stack/` folder, mounted by its
  * `choice.json` `stackMounts`, so the ops templates never branch on the database or registry.
  */
-export function renderChoiceStackFiles(tree: Tree, answers: ProjectAnswers): void {
-  const variables = projectVariables(answers);
+export function renderChoiceStackFiles(tree: Tree, answers: ProjectAnswers, variables: ProjectVariables): void {
   for (const { key: kind } of CHOICES) {
     const folder = [...choiceFolder(kind, answers[kind]), 'stack'];
     if (existsSync(templateDir(...folder))) renderFolder(tree, folder, '.', variables, OverwriteStrategy.Overwrite);

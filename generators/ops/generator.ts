@@ -12,12 +12,13 @@ import type { OpsGeneratorSchema } from './schema.js';
  */
 export function opsGenerator(tree: Tree, answers: OpsGeneratorSchema): void {
   const grafana = { datasourceUid: PROMETHEUS_DATASOURCE_UID, dashboardUrl };
-  renderFolder(tree, ['ops', 'files'], '.', projectVariables(answers, { grafana }), OverwriteStrategy.Overwrite);
+  const variables = projectVariables(answers, { grafana });
+  renderFolder(tree, ['ops', 'files'], '.', variables, OverwriteStrategy.Overwrite);
   // One file per service, built as typed objects rather than templated JSON.
   for (const { name } of answers.services) {
     tree.write(dashboardPath(name), dashboardJson(name));
   }
-  renderChoiceStackFiles(tree, answers);
+  renderChoiceStackFiles(tree, answers, variables);
 }
 
 export default opsGenerator;
