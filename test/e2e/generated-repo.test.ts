@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { etcdGetPrefix, startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../support/servers.js';
+import { etcdGetPrefix, freePorts, startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../support/servers.js';
 import { runCreate, tempDir } from '../cli/run-cli.js';
 
 /**
@@ -25,17 +25,6 @@ function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** The gateway and the service listen on the compose stack's fixed ports; say so if one is taken. */
@@ -193,7 +182,7 @@ describe('the generated default repo (gRPC + etcd + MySQL + GitLab CI), end to e
       };
       grpcPort = answers.services.find((s) => s.name === SERVICE)!.rpcPort;
       await assertPortFree(grpcPort, 'the service');
-      httpPort = await freePort();
+      httpPort = (await freePorts(1))[0]!;
       service = spawn(process.execPath, ['dist/main.js'], {
         cwd: path.join(repo, 'services', SERVICE),
         env: {

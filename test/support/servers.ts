@@ -445,7 +445,7 @@ function makeTempRoot(kind: string): string {
 }
 
 /** `count` distinct free ports on 127.0.0.1 (held open together so they differ, then released). */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers: net.Server[] = [];
   try {
     const ports: number[] = [];

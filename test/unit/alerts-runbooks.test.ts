@@ -1,9 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../cli/run-cli.js';
+import { run } from '../support/isolated.js';
 
 /**
  * The ops layer of a generated repo: the Prometheus alerting rules pass `promtool check rules` and
@@ -39,14 +40,6 @@ const OTHER = { etcd: 'consul', consul: 'etcd', mysql: 'tidb', tidb: 'mysql' } a
 
 const ALERTS = ['ServiceDown', 'RpcErrorRateHigh', 'RpcLatencyHigh', 'DbPoolSaturated', 'RegistrationLost'];
 
-function promtool(args: string[], cwd: string): { status: number | null; output: string } {
-  const result = spawnSync('promtool', args, { cwd, encoding: 'utf8' });
-  if (result.error) {
-    throw new Error(`promtool is needed (Debian package "prometheus"): ${result.error.message}`);
-  }
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
-
 const label = (c: Combination) => `${c.rpc}-${c.discovery}-${c.db}-${c.ci}`;
 
 describe.each(COMBINATIONS)('alerts and runbooks ($rpc, $discovery, $db, $ci)', (combination) => {
@@ -64,12 +57,12 @@ describe.each(COMBINATIONS)('alerts and runbooks ($rpc, $discovery, $db, $ci)', 
   const runbooks = () => readdirSync(path.join(repo, 'docs/runbooks')).filter((f) => f.endsWith('.md')).sort();
 
   it('passes promtool check rules and its unit tests', () => {
-    const check = promtool(['check', 'rules', 'ops/prometheus/alerts.yml'], repo);
+    const check = run('promtool', ['check', 'rules', 'ops/prometheus/alerts.yml'], { cwd: repo });
     expect(check.output).toContain(`SUCCESS: ${ALERTS.length * SERVICES.length} rules found`);
     expect(check.status, check.output).toBe(0);
-    const test = promtool(['test', 'rules', 'ops/prometheus/alerts.test.yml'], repo);
+    const test = run('promtool', ['test', 'rules', 'ops/prometheus/alerts.test.yml'], { cwd: repo });
     expect(test.status, test.output).toBe(0);
-    const config = promtool(['check', 'config', 'ops/prometheus/prometheus.yml'], repo);
+    const config = run('promtool', ['check', 'config', 'ops/prometheus/prometheus.yml'], { cwd: repo });
     expect(config.status, config.output).toBe(0);
   });
 
@@ -137,7 +130,7 @@ describe.each(COMBINATIONS)('alerts and runbooks ($rpc, $discovery, $db, $ci)', 
       ...queries.flatMap((query, i) => [`      - record: runbook_query_${i}`, `        expr: ${JSON.stringify(query)}`])];
     const file = path.join(tempDir('csb-promql-'), 'runbook-queries.yml');
     writeFileSync(file, `${rules.join('\n')}\n`);
-    const check = promtool(['check', 'rules', file], repo);
+    const check = run('promtool', ['check', 'rules', file], { cwd: repo });
     expect(check.status, check.output).toBe(0);
     const exported = read(`services/${SERVICES[0]}/src/metrics.ts`);
     for (const query of queries) {

@@ -4,13 +4,13 @@
 // "Merge request approvals" / "Protected environments" APIs. The GitHub body is also type-checked against @octokit/openapi-types.
 // Also: scripts/check-commit-messages.mjs on a throwaway git repository.
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { workspaceGenerator } from '../../generators/workspace/generator.js';
-import { answersFor, emptyTree, renderedFiles } from './fixtures.js';
+import { answersFor, emptyTree, renderedFiles, writeFiles } from './fixtures.js';
 import { defaultHandler, startRecordingApi, type RecordingApi } from '../support/recording-api.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,12 +21,7 @@ const PROTECTION_PATH = '/repos/{owner}/{repo}/branches/{branch}/protection';
 function renderTo(ci: 'gitlab' | 'jenkins', services = ['api']): string {
   const tree = emptyTree();
   workspaceGenerator(tree, answersFor({ ci }, services));
-  const dir = path.join(work, `${ci}-${services.join('-')}`);
-  for (const [file, content] of renderedFiles(tree)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), content);
-  }
-  return dir;
+  return writeFiles(path.join(work, `${ci}-${services.join('-')}`), renderedFiles(tree));
 }
 
 interface Run {

@@ -2,13 +2,13 @@
 // pipelines): run with node in rendered repos, as generated and after the edits a team makes to its alerts
 // and runbooks. promtool and amtool are checked in alerts-runbooks.test.ts and observability.test.ts.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { workspaceGenerator } from '../../generators/workspace/generator.js';
 import type { StackChoices } from '../../generators/shared/choices.js';
-import { answersFor, emptyTree, renderedFiles } from './fixtures.js';
+import { answersFor, emptyTree, renderedFiles, writeFiles } from './fixtures.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'csb-check-ops-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -22,12 +22,7 @@ const PROBLEM_LINE = /^(ops\/prometheus\/alerts\.yml:\d+: alert \w+ \(group serv
 function render(choices: Partial<StackChoices>): string {
   const tree = emptyTree();
   workspaceGenerator(tree, answersFor(choices, SERVICES));
-  const dir = mkdtempSync(path.join(work, 'generated-'));
-  for (const [file, content] of renderedFiles(tree)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), content);
-  }
-  return dir;
+  return writeFiles(mkdtempSync(path.join(work, 'generated-')), renderedFiles(tree));
 }
 
 const generated = {

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { FsTree } from 'nx/src/generators/tree.js';
 import { DEFAULT_CHOICES, type StackChoices } from '../../generators/shared/choices.js';
 import { nextService, type ProjectAnswers } from '../../generators/shared/answers.js';
@@ -23,4 +25,13 @@ export function renderedFiles(tree: FsTree): Map<string, Buffer> {
       .filter((change) => change.type !== 'DELETE')
       .map((change) => [change.path, change.content ?? Buffer.alloc(0)]),
   );
+}
+
+/** Writes rendered files (path → content) under `dir`, creating folders; returns `dir`. */
+export function writeFiles(dir: string, files: ReadonlyMap<string, Buffer | string>): string {
+  for (const [file, content] of files) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), content);
+  }
+  return dir;
 }

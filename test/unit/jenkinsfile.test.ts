@@ -13,9 +13,9 @@ import { workspaceGenerator } from '../../generators/workspace/generator.js';
 import { CHOICES, type StackChoices } from '../../generators/shared/choices.js';
 import { templateDir } from '../../generators/shared/paths.js';
 import { projectVariables } from '../../generators/shared/render.js';
-import { choiceFolder, type ContainerSpec } from '../../generators/shared/stack.js';
+import type { ContainerSpec } from '../../generators/shared/stack.js';
 import { IMAGE_TAGS } from '../../generators/shared/versions.js';
-import { answersFor, emptyTree, renderedFiles } from './fixtures.js';
+import { answersFor, emptyTree, renderedFiles, writeFiles } from './fixtures.js';
 import { installFakeDocker } from '../support/fake-docker.js';
 import {
   allStages, block, childrenNamed, findAll, has, leafStageNames, parseJenkinsfile, shellScripts, stage, stageName,
@@ -26,10 +26,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const OPS_STAGES = ['ops:runbooks', 'ops:rules', 'ops:alertmanager'];
 const TEMPLATE = path.join(templateDir('ci', 'jenkins'), 'files', 'Jenkinsfile');
 
-/** Choice values whose template folders exist (consul, tidb, thrift join the matrix when they land). */
-function present(key: keyof StackChoices): string[] {
-  const values = CHOICES.find((c) => c.key === key)!.values;
-  return values.filter((v) => existsSync(path.join(templateDir(...choiceFolder(key, v)), 'choice.json')));
+/** The values a user can choose for `key`. */
+function available(key: keyof StackChoices): readonly string[] {
+  return CHOICES.find((c) => c.key === key)!.available;
 }
 
 interface Case {
@@ -39,8 +38,8 @@ interface Case {
 }
 
 const SERVICE_SETS = [['api'], ['orders', 'billing-events', 'x'], ['a-thirty-character-service-nam', 'api']];
-const CASES: Case[] = present('discovery').flatMap((discovery) =>
-  present('db').flatMap((db) =>
+const CASES: Case[] = available('discovery').flatMap((discovery) =>
+  available('db').flatMap((db) =>
     SERVICE_SETS.map((services) => ({
       title: `${discovery} + ${db}, services ${services.join(',')}`,
       choices: { ci: 'jenkins', discovery, db } as Partial<StackChoices>,
@@ -299,10 +298,7 @@ describe('Jenkins CI: structural check (no Jenkins here)', () => {
     it('deploys through scripts/deploy.sh, as GitLab does: run against fake docker-compose and docker executables', () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'csb-jenkins-deploy-'));
       scratch.push(dir);
-      for (const [file, content] of files) {
-        mkdirSync(path.dirname(path.join(dir, 'repo', file)), { recursive: true });
-        writeFileSync(path.join(dir, 'repo', file), content);
-      }
+      writeFiles(path.join(dir, 'repo'), files);
       const fake = installFakeDocker(path.join(dir, 'fake'));
       for (const [name, environment, tagVariable] of [
         ['deploy:staging', 'staging', 'IMAGE_TAG'],

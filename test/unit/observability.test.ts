@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { tempDir } from '../cli/run-cli.js';
+import { run } from '../support/isolated.js';
 
 /**
  * The observability profile of a generated repo: Alertmanager's routing (amtool), Prometheus's
@@ -31,12 +32,6 @@ const PROMQL_WORDS = new Set([
 interface Target { expr: string; datasource?: { uid?: string } }
 interface DashboardPanel { title: string; datasource?: { uid?: string }; targets: Target[] }
 interface DashboardFile { uid: string; title: string; panels: DashboardPanel[] }
-
-function run(command: string, args: string[], cwd: string): { status: number | null; stdout: string; output: string } {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8' });
-  if (result.error) throw new Error(`${command} is needed: ${result.error.message}`);
-  return { status: result.status, stdout: result.stdout, output: `${result.stdout}${result.stderr}` };
-}
 
 /** Series names a service's /metrics serves, read from its metrics.ts (histograms expose three). */
 function exportedSeries(metricsSource: string): Map<string, string[]> {
@@ -160,7 +155,7 @@ describe.each(COMBINATIONS)('observability profile ($rpc, $discovery, $db, $ci)'
       }],
     };
     writeFileSync(path.join(dir, 'dashboard-queries.test.yml'), JSON.stringify(tests, null, 2));
-    const result = run('promtool', ['test', 'rules', 'dashboard-queries.test.yml'], dir);
+    const result = run('promtool', ['test', 'rules', 'dashboard-queries.test.yml'], { cwd: dir });
     expect(result.status, result.output).toBe(0);
     expect(groups.flatMap((g) => g.rules).length).toBeGreaterThanOrEqual(SERVICES.length * 5);
   });
@@ -199,9 +194,9 @@ describe.each(COMBINATIONS)('observability profile ($rpc, $discovery, $db, $ci)'
 
   it('routes by severity, groups by alert and service, and inhibits the alerts a down service causes (amtool)', () => {
     const config = 'ops/alertmanager/alertmanager.yml';
-    const check = run('amtool', ['check-config', config], repo);
+    const check = run('amtool', ['check-config', config], { cwd: repo });
     expect(check.status, check.output).toBe(0);
-    const receiver = (...labels: string[]) => run('amtool', ['config', 'routes', 'test', `--config.file=${config}`, ...labels], repo);
+    const receiver = (...labels: string[]) => run('amtool', ['config', 'routes', 'test', `--config.file=${config}`, ...labels], { cwd: repo });
     expect(receiver('severity=critical', 'alertname=ServiceDown', 'service=a').stdout.trim()).toBe('on-call-page');
     expect(receiver('severity=warning', 'alertname=RpcErrorRateHigh', 'service=a').stdout.trim()).toBe('on-call-ticket');
 
@@ -223,7 +218,7 @@ describe.each(COMBINATIONS)('observability profile ($rpc, $discovery, $db, $ci)'
     const uncommented = lines.map((line, i) => (i > examplesFrom ? line.replace(/^ {4}# /, '    ') : line)).join('\n');
     expect(uncommented).toMatch(/pagerduty_configs:[^]*slack_configs:/);
     writeFileSync(path.join(repo, 'alertmanager-examples.yml'), uncommented);
-    const examples = run('amtool', ['check-config', 'alertmanager-examples.yml'], repo);
+    const examples = run('amtool', ['check-config', 'alertmanager-examples.yml'], { cwd: repo });
     expect(examples.status, examples.output).toBe(0);
   });
 
@@ -232,14 +227,14 @@ describe.each(COMBINATIONS)('observability profile ($rpc, $discovery, $db, $ci)'
       alerting: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> };
     };
     expect(config.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((s) => s.targets))).toEqual(['alertmanager:9093']);
-    const check = run('promtool', ['check', 'config', 'ops/prometheus/prometheus.yml'], repo);
+    const check = run('promtool', ['check', 'config', 'ops/prometheus/prometheus.yml'], { cwd: repo });
     expect(check.status, check.output).toBe(0);
   });
 
   it('runs Alertmanager and Grafana in the observability profile, pinned, local-only, admin password from .env', () => {
-    const result = run('docker-compose', ['--profile', 'observability', 'config', '-q'], repo);
+    const result = run('docker-compose', ['--profile', 'observability', 'config', '-q'], { cwd: repo });
     expect(result.status, result.output).toBe(0);
-    const resolved = run('docker-compose', ['--profile', 'observability', 'config'], repo);
+    const resolved = run('docker-compose', ['--profile', 'observability', 'config'], { cwd: repo });
     expect(resolved.status, resolved.output).toBe(0);
     interface ComposeService {
       image: string; profiles?: string[]; ports?: Array<string | { host_ip?: string; published?: number | string; target?: number }>;
@@ -270,7 +265,7 @@ describe.each(COMBINATIONS)('observability profile ($rpc, $discovery, $db, $ci)'
     const env = read('.env');
     writeFileSync(path.join(repo, '.env'), env.replace(/^GRAFANA_ADMIN_PASSWORD=.*\n/m, ''));
     try {
-      const missing = run('docker-compose', ['--profile', 'observability', 'config', '-q'], repo);
+      const missing = run('docker-compose', ['--profile', 'observability', 'config', '-q'], { cwd: repo });
       expect(missing.status).not.toBe(0);
       expect(missing.output).toContain('set GRAFANA_ADMIN_PASSWORD in .env');
     } finally {
