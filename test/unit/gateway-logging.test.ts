@@ -41,14 +41,21 @@ interface Rendered {
   services: Array<{ name: string; rpcPort: number }>;
 }
 
+// The tests only read the rendered repos: each is rendered once, however many tests use it.
+const renders = new Map<string, Rendered>();
+
 function render(repo: Repo): Rendered {
+  const cached = renders.get(label(repo));
+  if (cached) return cached;
   const dir = path.join(tempDir('csb-gateway-'), label(repo));
   execFileSync(process.execPath, [
     RENDER_REPO, dir, '--rpc', repo.rpc, '--discovery', repo.discovery, '--db', repo.db, '--ci', repo.ci,
     '--service', repo.services.join(','),
   ], { stdio: 'pipe' });
   const answers = JSON.parse(readFileSync(path.join(dir, '.startup-backend.json'), 'utf8')) as Rendered;
-  return { dir, services: answers.services };
+  const rendered = { dir, services: answers.services };
+  renders.set(label(repo), rendered);
+  return rendered;
 }
 
 /** `docker-compose config` of the rendered repo, resolved (with its .env) and parsed. */
@@ -63,10 +70,18 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
 }
 
-function composeConfig(dir: string, profile?: string): { services: Record<string, ComposeService>; volumes: Record<string, unknown> } {
+type ComposeConfig = { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+const composeConfigs = new Map<string, ComposeConfig>();
+
+function composeConfig(dir: string, profile?: string): ComposeConfig {
+  const key = `${dir}\0${profile ?? ''}`;
+  const cached = composeConfigs.get(key);
+  if (cached) return cached;
   const result = run('docker-compose', [...(profile ? ['--profile', profile] : []), 'config'], { cwd: dir });
   expect(result.status, result.output).toBe(0);
-  return parse(result.stdout) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+  const config = parse(result.stdout) as ComposeConfig;
+  composeConfigs.set(key, config);
+  return config;
 }
 
 /** The `/<package>.<Service>/` prefix of a service's gRPC methods, read from its generated proto. */
