@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 
 import { z } from "zod";
 
+import { integer, required } from "./env.js";
 import { type RegistryConnection, registryConnection, registryEnv } from "./registry/factory.js";
 
 export const SERVICE_NAME = "<%= service.name %>";
@@ -31,17 +32,6 @@ export interface Config {
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
-
-const required = (what: string) => (issue: { input: unknown }) =>
-  issue.input === undefined ? "is required" : `must be ${what}`;
-
-const integer = (min: number, max: number, fallback: number) =>
-  z.coerce
-    .number({ error: `must be an integer between ${String(min)} and ${String(max)}` })
-    .int({ error: `must be an integer between ${String(min)} and ${String(max)}` })
-    .min(min, { error: `must be an integer between ${String(min)} and ${String(max)}` })
-    .max(max, { error: `must be an integer between ${String(min)} and ${String(max)}` })
-    .default(fallback);
 
 const envSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^mysql$/, error: required("a mysql:// URL") }),

@@ -2,10 +2,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 
 import { SERVICE_NAME } from "./config.js";
 
-export type PoolState = "total" | "idle" | "in_use" | "waiting";
+const POOL_STATES = ["total", "idle", "in_use", "waiting"] as const;
+export type PoolState = (typeof POOL_STATES)[number];
 export type PoolStats = Readonly<Record<PoolState, number>>;
-
-const POOL_STATES: readonly PoolState[] = ["total", "idle", "in_use", "waiting"];
 
 export interface Metrics {
   readonly registry: Registry;

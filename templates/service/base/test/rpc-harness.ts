@@ -4,6 +4,7 @@ import { createMetrics } from "../src/metrics.js";
 import { type ClientOptions, createClient } from "../src/rpc/client.js";
 import { startRpcServer } from "../src/rpc/server.js";
 import { BlockingItemsRepository, rejectionOf, silentLogger } from "./helpers.js";
+import { eventually } from "./retry.js";
 
 // The RPC unit tests' set-up, written only against the shared contract (src/rpc/contract.ts).
 
@@ -21,18 +22,12 @@ export async function serve(repository: ItemsRepository, options: ClientOptions 
   return { metrics, server, address, client: createClient(address, options) };
 }
 
-export async function waitUntil(check: () => boolean): Promise<void> {
-  while (!check()) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** A served client with one createItem({ name }) call blocked in storage until repository.release(). */
 export async function serveWithCallInFlight(name: string) {
   const repository = new BlockingItemsRepository();
   const served = await serve(repository);
   const inFlight = served.client.createItem({ name });
-  await waitUntil(() => repository.blocked === 1);
+  await eventually(() => Promise.resolve(repository.blocked === 1));
   return { ...served, repository, inFlight };
 }
 

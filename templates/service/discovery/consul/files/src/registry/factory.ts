@@ -1,10 +1,11 @@
 import { z } from "zod";
 
+import { required } from "../env.js";
 import type { Logger } from "../logger.js";
 import { ConsulRegistry } from "./consul.js";
 import type { Registry } from "./registry.js";
 
-const ADDRESS_ERROR = "must be an http(s) URL or host:port";
+const ADDRESS = "an http(s) URL or host:port";
 
 /**
  * The registry's environment variables, named as Consul's own CLI names them; src/config.ts
@@ -12,9 +13,9 @@ const ADDRESS_ERROR = "must be an http(s) URL or host:port";
  */
 export const registryEnv = z.object({
   CONSUL_HTTP_ADDR: z
-    .string({ error: (issue) => (issue.input === undefined ? "is required" : ADDRESS_ERROR) })
+    .string({ error: required(ADDRESS) })
     .transform((value) => (value.includes("://") ? value.trim() : `http://${value.trim()}`))
-    .pipe(z.url({ protocol: /^https?$/, error: ADDRESS_ERROR }))
+    .pipe(z.url({ protocol: /^https?$/, error: `must be ${ADDRESS}` }))
     .transform((value) => value.replace(/\/+$/, "")),
   CONSUL_HTTP_TOKEN: z.string().optional(),
 });

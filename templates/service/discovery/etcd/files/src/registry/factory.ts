@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { required } from "../env.js";
 import type { Logger } from "../logger.js";
 import { EtcdRegistry } from "./etcd.js";
 import type { Registry } from "./registry.js";
@@ -7,9 +8,7 @@ import type { Registry } from "./registry.js";
 /** The registry's environment variables; src/config.ts validates them with the rest. */
 export const registryEnv = z.object({
   ETCD_ENDPOINTS: z
-    .string({
-      error: (issue) => (issue.input === undefined ? "is required" : "must be a comma-separated list of http(s) URLs"),
-    })
+    .string({ error: required("a comma-separated list of http(s) URLs") })
     .transform((value) =>
       value
         .split(",")
