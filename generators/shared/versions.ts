@@ -1,8 +1,9 @@
 /**
  * Exact versions of everything the generated repo installs, in one map (as
  * create-t3-app's dependencyVersionMap): no registry look-ups at scaffold time,
- * and a template upgrade is a reviewed change here. Pinned for Node 20:
- * an unpinned install picks TypeScript 7 and @types/node 26.
+ * and a template upgrade is a reviewed change here. Pinned for Node 24 (the
+ * generated repo's runtime, IMAGE_TAGS.node): an unpinned install picks
+ * TypeScript 7 and @types/node 26.
  */
 export const DEPENDENCY_VERSIONS = {
   '@grpc/grpc-js': '1.14.7',
@@ -13,7 +14,7 @@ export const DEPENDENCY_VERSIONS = {
   'prom-client': '15.1.3',
   zod: '4.6.7',
   typescript: '5.9.3',
-  '@types/node': '20.19.43',
+  '@types/node': '24.19.4',
   vitest: '4.1.12',
   eslint: '9.39.5',
   '@eslint/js': '9.39.5',
@@ -29,13 +30,21 @@ export const DEPENDENCY_VERSIONS = {
   // db: tidb
   // ci: jenkins
   'npm-groovy-lint': '16.2.0',
+  // The package manager, pinned by the root package.json's `packageManager`.
+  npm: '11.19.1',
 } as const;
 
 export type DependencyName = keyof typeof DEPENDENCY_VERSIONS;
 
-/** Image tags used by CI and (later) the compose stack; never `latest`. */
+/**
+ * The generated repo's Node.js, an LTS line: its images below; `.nvmrc` and `engines` name its major,
+ * read from IMAGE_TAGS.node.
+ */
+const NODE_VERSION = '24.22.3';
+
+/** Image tags used by CI and the compose stack; never `latest`. */
 export const IMAGE_TAGS = {
-  node: 'node:20.20.2-bookworm-slim',
+  node: `node:${NODE_VERSION}-bookworm-slim`,
   mariadb: 'mariadb:10.11.10',
   mysql: 'mysql:8.0.40',
   etcd: 'quay.io/coreos/etcd:v3.5.17',
@@ -58,5 +67,5 @@ export const IMAGE_TAGS = {
   // ci: jenkins
   // ci: release
   // The commits check runs `git log`, which the slim Node image lacks.
-  nodeWithGit: 'node:20.20.2-bookworm',
+  nodeWithGit: `node:${NODE_VERSION}-bookworm`,
 } as const;
