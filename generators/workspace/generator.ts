@@ -2,6 +2,7 @@ import type { GeneratorCallback, Tree } from '@nx/devkit';
 import { writeAnswers } from '../shared/answers.js';
 import { projectVariables, renderFolder } from '../shared/render.js';
 import { ciGenerator } from '../ci/generator.js';
+import { lockfileGenerator } from '../lockfile/generator.js';
 import { opsGenerator } from '../ops/generator.js';
 import { serviceGenerator } from '../service/generator.js';
 import { writeLocalEnvFiles } from './local-env.js';
@@ -12,7 +13,12 @@ import type { WorkspaceGeneratorSchema } from './schema.js';
  * the CI pipeline, the ops layer and the answers file. `upgrade` relies on this being a pure
  * function of the answers and the template version.
  */
-export function workspaceGenerator(tree: Tree, answers: WorkspaceGeneratorSchema): GeneratorCallback {
+export function workspaceGenerator(
+  tree: Tree,
+  answers: WorkspaceGeneratorSchema,
+  // Off only while the lockfile pool itself is being refreshed from the rendered manifests.
+  { lockfile = true }: { lockfile?: boolean } = {},
+): GeneratorCallback {
   renderFolder(tree, ['workspace'], '.', projectVariables(answers));
   for (const service of answers.services) {
     serviceGenerator(tree, { answers, service });
@@ -20,6 +26,7 @@ export function workspaceGenerator(tree: Tree, answers: WorkspaceGeneratorSchema
   ciGenerator(tree, answers);
   opsGenerator(tree, answers);
   writeAnswers(tree, answers);
+  if (lockfile) lockfileGenerator(tree, answers);
   // Secrets never go through the tree: they are written after the flush, uncommitted.
   return () => writeLocalEnvFiles(tree.root, tree.listChanges().map((change) => change.path));
 }

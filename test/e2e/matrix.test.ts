@@ -4,10 +4,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { CHOICES, type StackChoices } from '../../generators/shared/choices.js';
+import { NPM_POOL_FILE } from '../../generators/lockfile/generator.js';
+import { composeNpmLockfile, type PackagePool } from '../../generators/lockfile/npm-lockfile.js';
+import { allCombinations, poolManifest } from '../../generators/lockfile/pool-manifest.js';
+import type { StackChoices } from '../../generators/shared/choices.js';
 import { tempDir } from '../cli/run-cli.js';
 import { startConsulContractFake, type ConsulContractFake } from '../support/consul-contract-fake.js';
 import { nginxTest } from '../support/isolated.js';
+import { node24Env } from '../support/node24.js';
 import { startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../support/servers.js';
 
 /**
@@ -18,10 +22,8 @@ import { startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../suppo
  */
 const RENDER_REPO = fileURLToPath(new URL('../support/render-repo.mjs', import.meta.url));
 
-const combinations: StackChoices[] = CHOICES.reduce<Array<Partial<StackChoices>>>(
-  (partials, choice) => partials.flatMap((partial) => choice.available.map((value) => ({ ...partial, [choice.key]: value }))),
-  [{}],
-) as StackChoices[];
+const combinations: StackChoices[] = allCombinations();
+const readPool = () => JSON.parse(readFileSync(NPM_POOL_FILE, 'utf8')) as PackagePool;
 
 const label = (c: StackChoices) => `${c.rpc}-${c.discovery}-${c.db}-${c.ci}`;
 // Different names per combination, the shortest and the longest among them.
@@ -35,7 +37,7 @@ function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv
   return new Promise<{ status: number | null; output: string }>((resolve, reject) => {
     const child = spawn(command, args, {
       cwd,
-      env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+      env: node24Env({ ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -49,6 +51,11 @@ function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv
 function readJson(file: string): Record<string, Record<string, string>> {
   return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
 }
+
+it('runs the generated repos on Node 24', async () => {
+  const result = await sh('node', ['--version'], process.cwd());
+  expect(result.output.trim()).toMatch(/^v24\./);
+});
 
 describe.each(combinations.map((c, index) => ({ ...c, service: SERVICE_NAMES[index % SERVICE_NAMES.length]! })))(
   'combination $rpc + $discovery + $db + $ci (service "$service"; Consul = contract fake, TiDB = MariaDB)',
@@ -187,7 +194,6 @@ function sharedWorkspace(): Promise<SharedWorkspace> {
   shared ??= (async () => {
     const root = tempDir('csb-matrix-');
     const repos = new Map<string, string>();
-    const dependencies: Record<string, string> = {};
     combinations.forEach((combination, index) => {
       const dir = path.join(root, label(combination));
       const service = SERVICE_NAMES[index % SERVICE_NAMES.length]!;
@@ -196,12 +202,12 @@ function sharedWorkspace(): Promise<SharedWorkspace> {
         '--db', combination.db, '--ci', combination.ci, '--service', service, '--project', 'matrix-app',
       ]);
       repos.set(label(combination), dir);
-      Object.assign(dependencies, readJson(path.join(dir, 'package.json')).devDependencies);
-      const servicePkg = readJson(path.join(dir, 'services', service, 'package.json'));
-      Object.assign(dependencies, servicePkg.dependencies, servicePkg.devDependencies);
     });
-    writeFileSync(path.join(root, 'package.json'), JSON.stringify({ private: true, devDependencies: dependencies }, null, 2));
-    const install = await sh('npm', ['install', '--no-audit', '--no-fund'], root);
+    // The shared install is the shipped lockfile pool itself, installed as npm ci installs it.
+    const manifest = poolManifest();
+    writeFileSync(path.join(root, 'package.json'), JSON.stringify(manifest, null, 2));
+    writeFileSync(path.join(root, 'package-lock.json'), composeNpmLockfile([{ location: '', manifest }], readPool()));
+    const install = await sh('npm', ['ci', '--no-audit', '--no-fund'], root);
     if (install.status !== 0) throw new Error(`shared install failed:\n${install.output}`);
 
     // Consul cannot run here: its combinations use the recorded-contract fake of Consul's HTTP API.
