@@ -1,6 +1,7 @@
 import { names } from '@nx/devkit';
 import validateNpmPackageName from 'validate-npm-package-name';
 import { UserInputError } from './choices.js';
+import { findReservedName } from './reserved-names.js';
 
 /** Every spelling of a service name the templates need, derived once. */
 export interface ServiceNames {
@@ -12,6 +13,11 @@ export interface ServiceNames {
   propertyName: string;
   /** snake_case: IDL package, database and DB user (`order_book`). */
   snakeName: string;
+  /**
+   * snake_case as a GRANT names the database (`order\_book`): there `_` matches any character, so
+   * `m_sql.*` would also grant the `mysql` schema.
+   */
+  grantDatabase: string;
   /** CONSTANT_CASE: env var prefixes (`ORDER_BOOK`). */
   constantName: string;
 }
@@ -23,6 +29,7 @@ export function serviceNames(name: string): ServiceNames {
     className: n.className,
     propertyName: n.propertyName,
     snakeName: n.constantName.toLowerCase(),
+    grantDatabase: n.constantName.toLowerCase().replaceAll('_', '\\_'),
     constantName: n.constantName,
   };
 }
@@ -30,14 +37,12 @@ export function serviceNames(name: string): ServiceNames {
 const SERVICE_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 // Keeps every generated line that holds a name within the formatter's width, whatever the name.
 const SERVICE_NAME_MAX = 30;
-// Words that would make the generated IDL, SQL or TS identifiers invalid or confusing.
-const RESERVED_SERVICE_NAMES = new Set([
-  'service', 'message', 'package', 'import', 'option', 'enum', 'rpc', 'returns', 'syntax',
-  'namespace', 'struct', 'exception', 'include', 'typedef', 'default', 'delete', 'new',
-  'class', 'function', 'const', 'test', 'node-modules', 'shared', 'common',
-]);
 
 export function validateServiceName(name: string): string | undefined {
+  return serviceNameProblem(name, true);
+}
+
+function serviceNameProblem(name: string, suggest: boolean): string | undefined {
   if (!name) return 'Service name is empty. Pass one with --service, e.g. --service payments.';
   if (name.length > SERVICE_NAME_MAX) {
     return `Service name "${name}" is longer than ${SERVICE_NAME_MAX} characters. Pick a shorter one.`;
@@ -45,10 +50,22 @@ export function validateServiceName(name: string): string | undefined {
   if (!SERVICE_NAME.test(name)) {
     return `Invalid service name "${name}": use lowercase letters, digits and single dashes, starting with a letter (e.g. "${toValidServiceName(name) || 'payments'}").`;
   }
-  if (RESERVED_SERVICE_NAMES.has(name)) {
-    return `Service name "${name}" is a reserved word in the generated IDL or code. Pick another, e.g. "${name}-svc".`;
-  }
-  return undefined;
+  // The generated repo uses both spellings: kebab-case as folder and compose service, snake_case as database.
+  const { snakeName } = serviceNames(name);
+  const reserved = findReservedName(name, snakeName);
+  if (!reserved) return undefined;
+  const problem = reserved.reason === 'sql-reserved'
+    ? `${reserved.problem} (${snakeName === name ? 'it names' : `as "${snakeName}" it names`} the service's database)`
+    : reserved.problem;
+  const fix = suggest ? ` Pick another, e.g. "${alternative(name, reserved.reason === 'sql-reserved')}".` : '';
+  return `Service name "${name}" ${problem}.${fix}`;
+}
+
+/** A valid name close to a reserved one: the plural of an SQL word (`order` -> `orders`), else `-svc`. */
+function alternative(name: string, plural: boolean): string {
+  const plurals = plural && /^[a-z]{3,}[a-rt-xz]$/.test(name) ? [name.replace(/(x|z|ch|sh)$/, '$1e') + 's'] : [];
+  const candidates = [...plurals, `${name}-svc`, `my-${name}`, 'payments'];
+  return candidates.find((candidate) => serviceNameProblem(candidate, false) === undefined)!;
 }
 
 export function toValidServiceName(name: string): string {
