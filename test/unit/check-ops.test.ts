@@ -1,14 +1,21 @@
 // scripts/check-ops.mjs of a generated repo (`npm run ops:check`, run by the ops:runbooks job of both
 // pipelines): run with node in rendered repos, as generated and after the edits a team makes to its alerts
 // and runbooks. promtool and amtool are checked in alerts-runbooks.test.ts and observability.test.ts.
+// The script reads alerts.yml with the generated repo's `yaml` devDependency: this repo's copy stands in
+// for the install (the same version, DEPENDENCY_VERSIONS.yaml).
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { workspaceGenerator } from '../../generators/workspace/generator.js';
 import type { StackChoices } from '../../generators/shared/choices.js';
+import { DEPENDENCY_VERSIONS } from '../../generators/shared/versions.js';
+import { run as runTool } from '../support/isolated.js';
 import { answersFor, emptyTree, renderedFiles, writeFiles } from './fixtures.js';
+
+const YAML_PACKAGE = path.dirname(createRequire(import.meta.url).resolve('yaml/package.json'));
 
 const work = mkdtempSync(path.join(tmpdir(), 'csb-check-ops-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -22,7 +29,10 @@ const PROBLEM_LINE = /^(ops\/prometheus\/alerts\.yml:\d+: alert \w+ \(group serv
 function render(choices: Partial<StackChoices>): string {
   const tree = emptyTree();
   workspaceGenerator(tree, answersFor(choices, SERVICES));
-  return writeFiles(mkdtempSync(path.join(work, 'generated-')), renderedFiles(tree));
+  const repo = writeFiles(mkdtempSync(path.join(work, 'generated-')), renderedFiles(tree));
+  mkdirSync(path.join(repo, 'node_modules'));
+  symlinkSync(YAML_PACKAGE, path.join(repo, 'node_modules', 'yaml'));
+  return repo;
 }
 
 const generated = {
@@ -59,9 +69,14 @@ describe('scripts/check-ops.mjs', () => {
     );
   });
 
-  it('is the ops:check npm script', () => {
-    const pkg = JSON.parse(readFileSync(path.join(generated.gitlab, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  it('is the ops:check npm script; the yaml it reads alerts.yml with is a root devDependency', () => {
+    const pkg = JSON.parse(readFileSync(path.join(generated.gitlab, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     expect(pkg.scripts['ops:check']).toBe('node scripts/check-ops.mjs');
+    expect(pkg.devDependencies.yaml).toBe(DEPENDENCY_VERSIONS.yaml);
+    expect(JSON.parse(readFileSync(path.join(YAML_PACKAGE, 'package.json'), 'utf8'))).toMatchObject({ version: DEPENDENCY_VERSIONS.yaml });
   });
 
   it('fails when a runbook is deleted: one line per alert that links it, with its line in alerts.yml', () => {
@@ -163,6 +178,40 @@ describe('scripts/check-ops.mjs', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^ops:check: 11 alerts .*; 6 runbooks, all linked\.$/m);
+  });
+
+  it('reads flow-style rules as promtool does: accepts a complete one, names what one lacks with its line', () => {
+    const flowGroup = (severity: string) =>
+      [
+        '  - {name: disks, rules: [',
+        '      {record: "node:disk_free:ratio", expr: node_filesystem_avail_bytes / node_filesystem_size_bytes},',
+        `      {alert: DiskFull, expr: "node:disk_free:ratio < 0.1", labels: {${severity}}, annotations: {`,
+        '        runbook_url: docs/runbooks/disk-full.md, dashboard_url: "http://127.0.0.1:3000/d/disks"}}]}',
+        '',
+      ].join('\n');
+    const edit = (severity: string) => (repo: string) => {
+      editAlerts(repo, (text) => text.concat(flowGroup(severity)));
+      writeFileSync(path.join(repo, 'docs/runbooks/disk-full.md'), '# Disk full\n');
+      const promtool = runTool('promtool', ['check', 'rules', ALERTS], { cwd: repo });
+      expect(promtool.status, promtool.output).toBe(0);
+    };
+    const complete = check(edit('severity: warning'));
+    expect(complete.stderr).toBe('');
+    expect(complete.status).toBe(0);
+    expect(complete.stdout).toMatch(/^ops:check: 11 alerts .*; 6 runbooks, all linked\.$/m);
+
+    const incomplete = check(edit('team: storage'));
+    expect(incomplete.status).toBe(1);
+    const line = readFileSync(path.join(generated.gitlab, ALERTS), 'utf8').split('\n').length + 2;
+    expect(incomplete.problems).toEqual([
+      `${ALERTS}:${line}: alert DiskFull (group disks) has no severity label: add labels.severity (critical pages, warning opens a ticket)`,
+    ]);
+  });
+
+  it('fails on a file that is not YAML, saying where', () => {
+    const run = check((repo) => editAlerts(repo, (text) => text.concat('  - name: broken\n    rules: [\n')));
+    expect(run.status).toBe(1);
+    expect(run.problems).toEqual([expect.stringMatching(/^ops\/prometheus\/alerts\.yml: not YAML: .* at line \d+, column \d+:$/)]);
   });
 
   it('fails when alerts.yml is missing', () => {

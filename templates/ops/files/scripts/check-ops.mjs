@@ -2,77 +2,79 @@
 // Checks what promtool and amtool do not: every alert of ops/prometheus/alerts.yml has a `severity` label
 // (Alertmanager routes on it), a `dashboard_url` and a `runbook_url` naming a runbook that exists, and every
 // runbook in docs/runbooks/ is linked by an alert (procedures/ holds procedures, not alert runbooks).
-// No dependencies, so CI runs it without `npm ci`: alerts.yml is read line by line, in the block style
-// it is written in (`promtool check rules` is what validates it as YAML).
+// alerts.yml is read as YAML (the `yaml` package, a root devDependency: run `npm ci` first), in any style
+// promtool accepts, block or flow; `promtool check rules` validates it as Prometheus rules.
 //
 //   node scripts/check-ops.mjs        (npm run ops:check)
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+
 const root = fileURLToPath(new URL("..", import.meta.url));
 const ALERTS = "ops/prometheus/alerts.yml";
 const RUNBOOKS = "docs/runbooks";
 
-/** @param {string} raw a YAML scalar as written on its line */
-function scalar(raw) {
-  const value = raw.trim();
-  const quoted = /^(["'])(.*)\1$/.exec(value);
-  if (quoted) return quoted[2];
-  return value.replace(/\s+#.*$/, "");
+/**
+ * @param {unknown} value a parsed `labels:` or `annotations:` map
+ * @returns {Record<string, string>} its scalar values as text
+ */
+function texts(value) {
+  if (value === null || typeof value !== "object") return {};
+  return Object.fromEntries(
+    Object.entries(value).flatMap(([key, item]) =>
+      item === null || typeof item === "object" ? [] : [[key, String(item)]],
+    ),
+  );
 }
 
 /**
  * @typedef {{ name: string, group: string, line: number, labels: Record<string, string>, annotations: Record<string, string> }} Alert
  * @param {string} text
- * @returns {Alert[]}
+ * @returns {{ alerts: Alert[], errors: string[] }} the alerting rules (recording rules are skipped), each with
+ *   the line it starts on; `errors` say why the file is not YAML.
  */
 function readAlerts(text) {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter });
+  if (document.errors.length > 0) {
+    return {
+      alerts: [],
+      errors: document.errors.map((error) => `${ALERTS}: not YAML: ${error.message.split("\n")[0]}`),
+    };
+  }
+  /** @param {unknown} node */
+  const items = (node) => (isSeq(node) ? node.items : []);
   /** @type {Alert[]} */
   const alerts = [];
-  /** @type {Alert | undefined} */
-  let alert;
-  let keyIndent = 0;
-  let section = "";
-  let group = "";
-  let blockIndent = -1;
-  for (const [index, line] of text.split("\n").entries()) {
-    const indent = line.search(/\S/);
-    if (indent < 0 || line.trimStart().startsWith("#")) continue;
-    // Inside a block scalar (`expr: |`) nothing is a key.
-    if (blockIndent >= 0 && indent > blockIndent) continue;
-    blockIndent = /:\s*[|>][-+0-9]*\s*$/.test(line) ? indent : -1;
-
-    const item = /^(\s*)- (alert|record|name):(.*)$/.exec(line);
-    if (item) {
-      if (item[2] === "name") group = scalar(item[3]);
-      alert = undefined;
-      if (item[2] === "alert") {
-        alert = { name: scalar(item[3]), group, line: index + 1, labels: {}, annotations: {} };
-        alerts.push(alert);
-        keyIndent = item[1].length + 2;
-        section = "";
-      }
-      continue;
+  for (const group of items(document.get("groups"))) {
+    if (!isMap(group)) continue;
+    for (const node of items(group.get("rules"))) {
+      /** @type {Record<string, unknown>} */
+      const rule = isMap(node) ? node.toJSON() : {};
+      if (rule.alert === undefined) continue;
+      alerts.push({
+        name: String(rule.alert),
+        group: String(group.get("name") ?? ""),
+        line: lineCounter.linePos(node.range?.[0] ?? 0).line,
+        labels: texts(rule.labels),
+        annotations: texts(rule.annotations),
+      });
     }
-    if (!alert) continue;
-    if (indent < keyIndent) {
-      alert = undefined;
-      continue;
-    }
-    const entry = /^\s*([\w.-]+):(.*)$/.exec(line);
-    if (!entry) continue;
-    if (indent === keyIndent) section = entry[1];
-    else if (section === "labels" || section === "annotations") alert[section][entry[1]] = scalar(entry[2]);
   }
-  return alerts;
+  return { alerts, errors: [] };
 }
 
-/** @type {string[]} */
-const problems = [];
 const alertsFile = path.join(root, ALERTS);
-const alerts = existsSync(alertsFile) ? readAlerts(readFileSync(alertsFile, "utf8")) : [];
-if (alerts.length === 0) problems.push(`${ALERTS}: no alerts found: restore the file, one \`- alert:\` rule per alert`);
+const { alerts, errors } = existsSync(alertsFile)
+  ? readAlerts(readFileSync(alertsFile, "utf8"))
+  : { alerts: [], errors: [] };
+/** @type {string[]} */
+const problems = [...errors];
+if (errors.length === 0 && alerts.length === 0) {
+  problems.push(`${ALERTS}: no alerts found: restore the file, one \`- alert:\` rule per alert`);
+}
 
 /** @type {Set<string>} */
 const linked = new Set();
@@ -104,7 +106,8 @@ const runbooks = existsSync(path.join(root, RUNBOOKS))
       .map((entry) => `${RUNBOOKS}/${entry.name}`)
       .sort()
   : [];
-for (const runbook of runbooks.filter((file) => !linked.has(file))) {
+// A file that is not YAML links nothing that could be checked: its errors alone are the problems.
+for (const runbook of errors.length === 0 ? runbooks.filter((file) => !linked.has(file)) : []) {
   problems.push(
     `${runbook}: no alert links it: set an alert's runbook_url to it, delete it, or move it to ${RUNBOOKS}/procedures/`,
   );
