@@ -1,5 +1,6 @@
 import type { Tree } from '@nx/devkit';
 import { CHOICES, UserInputError, type StackChoices } from './choices.js';
+import { DEFAULT_PACKAGE_MANAGER, PACKAGE_MANAGERS, isPackageManager, type PackageManager } from './package-managers.js';
 
 /**
  * The committed record of every answer: `upgrade` re-renders the old and the
@@ -16,6 +17,12 @@ export interface ServiceAnswers {
 export interface ProjectAnswers extends StackChoices {
   templateVersion: string;
   projectName: string;
+  /**
+   * The package manager the repo is made for. The CLI always sets it and readAnswers always
+   * returns it; it is optional here only so that answers built in code without it (the unit
+   * tests' fixtures) still type-check, and then means 'npm'.
+   */
+  packageManager?: PackageManager;
   services: ServiceAnswers[];
 }
 
@@ -43,6 +50,7 @@ export function serializeAnswers(answers: ProjectAnswers): string {
     discovery: answers.discovery,
     db: answers.db,
     ci: answers.ci,
+    packageManager: answers.packageManager ?? DEFAULT_PACKAGE_MANAGER,
     services: answers.services.map(({ name, rpcPort, httpPort }) => ({ name, rpcPort, httpPort })),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
@@ -52,7 +60,7 @@ export function writeAnswers(tree: Tree, answers: ProjectAnswers): void {
   tree.write(ANSWERS_FILE, serializeAnswers(answers));
 }
 
-export function readAnswers(tree: Tree): ProjectAnswers {
+export function readAnswers(tree: Tree): ProjectAnswers & { packageManager: PackageManager } {
   const text = tree.read(ANSWERS_FILE, 'utf-8');
   if (text === null) {
     throw new UserInputError(
@@ -73,5 +81,12 @@ export function readAnswers(tree: Tree): ProjectAnswers {
   if (!Array.isArray(raw.services)) {
     throw new UserInputError(`${ANSWERS_FILE} has no "services" list: restore it from git.`);
   }
-  return raw as ProjectAnswers;
+  // Repos made by 0.1.0 have no "packageManager": they were made for npm.
+  const packageManager = raw.packageManager ?? DEFAULT_PACKAGE_MANAGER;
+  if (!isPackageManager(packageManager)) {
+    throw new UserInputError(
+      `${ANSWERS_FILE} has an unknown "packageManager" "${String(packageManager)}" (one of ${PACKAGE_MANAGERS.join(', ')}): restore it from git.`,
+    );
+  }
+  return { ...(raw as ProjectAnswers), packageManager };
 }
