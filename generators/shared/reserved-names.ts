@@ -45,7 +45,7 @@ const DATABASE_SYSTEM_NAMES: ReadonlyArray<[string, string]> = [
   ['mysql', 'names the system schema of MySQL, MariaDB and TiDB (the service would get all privileges on it)'],
   ['sys', 'names the sys schema of MySQL, MariaDB and TiDB (the service would get all privileges on it)'],
   ['information_schema', 'names a system schema of MySQL, MariaDB and TiDB (db-init fails on it, so the stack does not start)'],
-  ['performance_schema', 'names a system schema of MySQL, MariaDB and TiDB (db-init fails on it, so the stack does not start)'],
+  ['performance_schema', 'names a system schema of MySQL, MariaDB and TiDB (the service would get privileges on it)'],
   ['metrics_schema', "names TiDB's METRICS_SCHEMA system schema"],
   ['workload_schema', "names the schema of TiDB's workload repository"],
   ['healthcheck', "names the MariaDB image's healthcheck account, whose connections the stack's audit log leaves out"],

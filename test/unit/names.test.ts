@@ -57,7 +57,7 @@ describe('service names', () => {
     ['mysql', 'Service name "mysql" names the system schema of MySQL, MariaDB and TiDB (the service would get all privileges on it). Pick another, e.g. "mysql-svc".'],
     ['sys', 'Service name "sys" names the sys schema of MySQL, MariaDB and TiDB (the service would get all privileges on it). Pick another, e.g. "sys-svc".'],
     ['information-schema', 'Service name "information-schema" names a system schema of MySQL, MariaDB and TiDB (db-init fails on it, so the stack does not start). Pick another, e.g. "information-schema-svc".'],
-    ['performance-schema', 'Service name "performance-schema" names a system schema of MySQL, MariaDB and TiDB (db-init fails on it, so the stack does not start). Pick another, e.g. "performance-schema-svc".'],
+    ['performance-schema', 'Service name "performance-schema" names a system schema of MySQL, MariaDB and TiDB (the service would get privileges on it). Pick another, e.g. "performance-schema-svc".'],
     ['healthcheck', 'Service name "healthcheck" names the MariaDB image\'s healthcheck account, whose connections the stack\'s audit log leaves out. Pick another, e.g. "healthcheck-svc".'],
     ['localhost', 'Service name "localhost" is a host name every container resolves to itself, so the stack could not reach the service by it. Pick another, e.g. "localhost-svc".'],
     ['kibana', 'Service name "kibana" is a service of the generated docker-compose.yml (profile logging). Pick another, e.g. "kibana-svc".'],
