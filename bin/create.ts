@@ -1,13 +1,17 @@
+import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import pc from 'picocolors';
 import { FsTree, flushChanges } from 'nx/src/generators/tree.js';
 import { helpText, parseCreateArgs, type CreateArgs } from './args.js';
-import { formatTargetDir, inspectTarget, projectNameOf, removeCreated, withProjectName, type TargetState } from './target-dir.js';
-import { detectPackageManager, runScriptCommand } from './package-manager.js';
+import {
+  formatTargetDir, inspectTarget, projectNameOf, projectNameProblem, removeCreated, withProjectName, type TargetState,
+} from './target-dir.js';
+import { installCommand, resolvePackageManager, runScriptCommand } from './package-manager.js';
 import {
   CHOICES, DEFAULT_SERVICE_NAME, UserInputError, checkChoice, type StackChoices,
 } from '../generators/shared/choices.js';
 import { nextService, type ProjectAnswers } from '../generators/shared/answers.js';
+import type { PackageManager } from '../generators/shared/package-managers.js';
 import { assertServiceName, toValidProjectName, validateProjectName, validateServiceName } from '../generators/shared/names.js';
 import { TEMPLATE_VERSION } from '../generators/shared/paths.js';
 import { stackManifests } from '../generators/shared/stack.js';
@@ -18,11 +22,11 @@ const DEFAULT_DIRECTORY = 'my-app';
 const requireDirectory = (value: string) => (formatTargetDir(value) ? undefined : 'Enter a directory');
 
 /** Each answer: the flag if given, else the default under --yes, else a prompt on a TTY, else an error. */
-async function resolveAnswers(args: CreateArgs, interactive: boolean) {
+async function resolveAnswers(args: CreateArgs, interactive: boolean, packageManager: PackageManager) {
   const ask = interactive ? await import('./ask.js') : undefined;
   const missing: string[] = [];
 
-  // 1. Target directory and project name.
+  // 1. Target directory and project name: refused, or asked again, never rewritten.
   let directory = formatTargetDir(args.directory);
   if (args.directory !== undefined && !directory) throw new UserInputError(validateProjectName('')!);
   if (!directory) {
@@ -30,13 +34,15 @@ async function resolveAnswers(args: CreateArgs, interactive: boolean) {
     else if (ask) directory = formatTargetDir(await ask.askText('directory', DEFAULT_DIRECTORY, requireDirectory));
     else missing.push('[directory]');
   }
-  const nameProblem = directory ? validateProjectName(projectNameOf(directory)) : undefined;
+  const nameProblem = directory ? projectNameProblem(directory) : undefined;
   if (nameProblem) {
     if (!ask) throw new UserInputError(nameProblem);
+    // A valid name is only offered as the question's default: the user confirms or types another.
     const suggestion = toValidProjectName(projectNameOf(directory)) || DEFAULT_DIRECTORY;
     directory = withProjectName(directory, await ask.askText('directory', suggestion, validateProjectName));
   }
-  const target = directory ? inspectTarget(directory) : undefined;
+  // Checked now so that a bad target fails before the other questions.
+  if (directory) inspectTarget(directory);
 
   // 2. Stack choices.
   const choices: Partial<StackChoices> = {};
@@ -57,25 +63,30 @@ async function resolveAnswers(args: CreateArgs, interactive: boolean) {
   else if (ask) service = await ask.askText('service', DEFAULT_SERVICE_NAME, validateServiceName);
   else missing.push('--service');
 
-  if (missing.length > 0 || !target || service === undefined) {
+  if (missing.length > 0 || !directory || service === undefined) {
     throw new UserInputError(`Missing ${missing.join(', ')}: pass ${missing.length > 1 ? 'them' : 'it'} as arguments, or --yes to take the defaults.`);
   }
   const answers: ProjectAnswers = {
     templateVersion: TEMPLATE_VERSION,
     projectName: projectNameOf(directory),
     ...(choices as StackChoices),
+    packageManager,
     services: [nextService(service, [])],
   };
-  return { directory, target, answers };
+  return { directory, answers };
 }
 
 async function create(argv: readonly string[]): Promise<void> {
   const args = parseCreateArgs(argv);
   if (args.help) return void process.stdout.write(helpText('create-startup-backend'));
   if (args.version) return void process.stdout.write(`${TEMPLATE_VERSION}\n`);
+  // Before any question: yarn and bun are refused up front.
+  const packageManager = resolvePackageManager(args.packageManager);
 
   const interactive = !args.yes && Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const { directory, target, answers } = await resolveAnswers(args, interactive);
+  const { directory, answers } = await resolveAnswers(args, interactive, packageManager);
+  // Again, right before writing: the questions may have taken a while.
+  const target = inspectTarget(directory);
 
   // Everything is rendered in memory first: a bad template fails before the disk is touched.
   const tree = new FsTree(target.root, false);
@@ -90,43 +101,79 @@ async function create(argv: readonly string[]): Promise<void> {
     return;
   }
 
-  await withCleanupOnFailure(target, async () => {
+  await withCleanup(directory, target, async (signal) => {
     flushChanges(target.root, changes);
     await writeLocalEnv();
-    const pm = detectPackageManager();
-    const { installDependencies, initGitRepository } = await import('./tasks.js');
-    if (args.install) await installDependencies(target.root, pm);
-    const gitWarning = args.git ? await initGitRepository(target.root, TEMPLATE_VERSION) : undefined;
+    const { InstallFailedError, installDependencies, initGitRepository } = await import('./tasks.js');
+    if (args.install) {
+      try {
+        await installDependencies(target.root, packageManager, signal);
+      } catch (error) {
+        if (!(error instanceof InstallFailedError)) throw error;
+        // The files are fine and stay: only the install is to be run again.
+        const retry = [cdStep(directory, target.root), installCommand(packageManager)].filter(Boolean).join(' && ');
+        process.stderr.write(
+          `${pc.red('error')} ${error.message}. The generated files are kept (git init was skipped): fix the error above, then run: ${retry}\n`,
+        );
+        process.exitCode = 1;
+        return;
+      }
+    }
+    const gitWarning = args.git ? await initGitRepository(target.root, TEMPLATE_VERSION, signal) : undefined;
+    signal.throwIfAborted();
     if (gitWarning) process.stderr.write(`${pc.yellow('warning')} ${gitWarning}\n`);
-    printNextSteps(directory, target.root, answers, pm, args.install);
+    printNextSteps(directory, target.root, answers, packageManager, args.install);
   });
 }
 
-/** Ctrl-C or any failure after the first write removes what this run created. */
-async function withCleanupOnFailure(target: TargetState, work: () => Promise<void>): Promise<void> {
+/**
+ * Runs the steps that write. Ctrl-C or SIGTERM stops the running child (git, the package manager),
+ * waits for it, removes what this run created, and exits 130 or 143; any other failure removes it
+ * too and is rethrown. Only a failed install keeps the files (it handles that itself).
+ */
+async function withCleanup(directory: string, target: TargetState, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    removeCreated(target);
-    process.stderr.write(`\n${pc.red('✖')} Cancelled (${signal}): removed ${target.root}\n`);
-    process.exit(130);
+    // A second Ctrl-C does not cut the cleanup short.
+    if (received) return;
+    received = signal;
+    controller.abort(new Error(`Cancelled (${signal})`));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    await work();
-  } catch (error) {
-    removeCreated(target);
-    throw error;
+    try {
+      await work(controller.signal);
+    } catch (error) {
+      if (!received) {
+        removeCreated(target);
+        throw error;
+      }
+    }
+    if (received) {
+      removeCreated(target);
+      process.stderr.write(`\n${pc.red('✖')} Cancelled (${received}): removed what this run created in ${directory}\n`);
+      process.exitCode = 128 + osConstants.signals[received];
+    }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-function printNextSteps(directory: string, root: string, answers: ProjectAnswers, pm: ReturnType<typeof detectPackageManager>, installed: boolean) {
+/** `cd <directory>`, unless the project is the current directory. */
+function cdStep(directory: string, root: string): string | undefined {
+  if (root === process.cwd()) return undefined;
+  return `cd ${directory.includes(' ') ? JSON.stringify(directory) : directory}`;
+}
+
+function printNextSteps(directory: string, root: string, answers: ProjectAnswers, pm: PackageManager, installed: boolean) {
   const steps: string[] = [];
-  if (root !== process.cwd()) steps.push(`cd ${directory.includes(' ') ? JSON.stringify(directory) : directory}`);
-  if (!installed) steps.push(`${pm} install`);
-  steps.push(`${runScriptCommand(pm, 'lint')} && ${runScriptCommand(pm, 'typecheck')} && ${pm} test`);
+  const cd = cdStep(directory, root);
+  if (cd) steps.push(cd);
+  if (!installed) steps.push(installCommand(pm));
+  steps.push(['lint', 'typecheck', 'test'].map((script) => runScriptCommand(pm, script)).join(' && '));
   const stack = `${answers.rpc} + ${answers.discovery} + ${answers.db} + ${answers.ci}`;
   const servers = stackManifests(answers);
   process.stdout.write(

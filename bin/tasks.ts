@@ -1,33 +1,67 @@
-import type { PackageManager } from './package-manager.js';
+import type { PackageManager } from '../generators/shared/package-managers.js';
+import { installCommand } from './package-manager.js';
 
-/** Installs dependencies behind a spinner; the package manager's own output is shown only on failure. */
-export async function installDependencies(root: string, pm: PackageManager): Promise<void> {
+/** The install failed on its own (not cancelled): the files stay, the user is told how to retry. */
+export class InstallFailedError extends Error {
+  override name = 'InstallFailedError';
+}
+
+/**
+ * Installs dependencies behind a spinner; the package manager's own output is shown only on failure.
+ * `signal` (Ctrl-C, SIGTERM) stops the package manager and rejects.
+ */
+export async function installDependencies(root: string, pm: PackageManager, signal: AbortSignal): Promise<void> {
   const [{ execa }, { default: ora }] = await Promise.all([import('execa'), import('ora')]);
+  signal.throwIfAborted();
   const spinner = ora({ text: `Installing dependencies with ${pm}…`, isEnabled: process.stdout.isTTY }).start();
   try {
-    await execa(pm, ['install'], { cwd: root, all: true, env: { npm_config_fund: 'false', npm_config_audit: 'false' } });
+    await execa(pm, ['install'], {
+      cwd: root,
+      all: true,
+      cancelSignal: signal,
+      env: { npm_config_fund: 'false', npm_config_audit: 'false' },
+    });
     spinner.succeed(`Installed dependencies with ${pm}`);
   } catch (error) {
-    spinner.fail(`${pm} install failed`);
-    const output = (error as { all?: string }).all;
-    if (output) process.stderr.write(`${output.trim()}\n`);
-    throw new Error(`${pm} install failed in ${root}: fix the error above and run it again.`);
+    // A Ctrl-C on a terminal reaches the package manager too, which may exit before our own
+    // handler has run: give it a moment, so that a cancelled install is not taken for a failed one.
+    if (!signal.aborted) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (signal.aborted) {
+      spinner.stop();
+      throw error;
+    }
+    const failure = error as { code?: string; exitCode?: number; signal?: string; all?: string };
+    spinner.fail(`${installCommand(pm)} failed`);
+    if (failure.all) process.stderr.write(`${failure.all.trim()}\n`);
+    const reason =
+      failure.code === 'ENOENT' ? `${pm} was not found on PATH`
+      : failure.exitCode !== undefined ? `${installCommand(pm)} exited with code ${failure.exitCode}`
+      : `${installCommand(pm)} was stopped by ${failure.signal ?? 'an error'}`;
+    throw new InstallFailedError(reason);
   }
 }
 
-/** `git init` and a first commit; a missing git identity only skips the commit, with a warning. */
-export async function initGitRepository(root: string, templateVersion: string): Promise<string | undefined> {
+/**
+ * `git init` and a first commit; a missing git identity only skips the commit, with a warning.
+ * `signal` stops git and rejects.
+ */
+export async function initGitRepository(root: string, templateVersion: string, signal: AbortSignal): Promise<string | undefined> {
   const { execa } = await import('execa');
-  const insideRepo = await execa('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, reject: false });
+  const git = async (args: string[], reject = true) => {
+    signal.throwIfAborted();
+    const result = await execa('git', args, { cwd: root, reject, cancelSignal: signal });
+    signal.throwIfAborted();
+    return result;
+  };
+  const insideRepo = await git(['rev-parse', '--is-inside-work-tree'], false);
   if (insideRepo.exitCode === 0 && insideRepo.stdout.trim() === 'true') {
     return 'inside an existing git repository: skipped git init';
   }
-  await execa('git', ['init', '--quiet', '--initial-branch=main'], { cwd: root });
-  await execa('git', ['add', '--all'], { cwd: root });
-  const commit = await execa(
-    'git',
+  await git(['init', '--quiet', '--initial-branch=main']);
+  await git(['add', '--all']);
+  const commit = await git(
     ['commit', '--quiet', '--no-verify', '-m', `chore: scaffold with create-startup-backend ${templateVersion}`],
-    { cwd: root, reject: false },
+    false,
   );
   return commit.exitCode === 0
     ? undefined

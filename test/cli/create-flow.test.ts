@@ -1,15 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CREATE_BIN, listTree, runCreate, tempDir } from './run-cli.js';
-
-const OFFLINE_NPM = {
-  npm_config_registry: 'http://127.0.0.1:9/',
-  npm_config_fetch_retries: '0',
-  npm_config_fetch_timeout: '2000',
-  npm_config_cache: path.join(tempDir('csb-cache-'), 'npm'),
-};
+import { fakeCommands, listTree, runCreate, tempDir } from './run-cli.js';
 
 describe('create: the whole run', () => {
   it('accepts any path; its last segment is the project name', () => {
@@ -57,26 +50,74 @@ describe('create: the whole run', () => {
     expect(listTree(cwd)).toEqual([]);
   });
 
-  it('a failed install removes the directory it created and exits 1', () => {
+  it.each([
+    ['npm', []],
+    ['pnpm', ['--package-manager', 'pnpm']],
+  ])('a failed %s install keeps the files, skips git, names the command to retry and exits 1', (pm, flags) => {
     const cwd = tempDir();
-    const result = runCreate(['app', '--yes', '--no-git'], { cwd, env: OFFLINE_NPM });
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/npm install failed/);
-    expect(existsSync(path.join(cwd, 'app'))).toBe(false);
+    const env = fakeCommands({ [pm]: 'echo "ERR! 503 Service Unavailable" >&2; exit 1' });
+    const result = runCreate(['work/app', '--yes', ...flags], { cwd, env });
+    expect(result.status, result.stderr).toBe(1);
+    expect(result.stderr).toContain('ERR! 503 Service Unavailable');
+    expect(result.stderr).toContain(
+      `error ${pm} install exited with code 1. The generated files are kept (git init was skipped): fix the error above, then run: cd work/app && ${pm} install`,
+    );
+    expect(existsSync(path.join(cwd, 'work/app/.startup-backend.json'))).toBe(true);
+    expect(existsSync(path.join(cwd, 'work/app/services/api/.env'))).toBe(true);
+    expect(existsSync(path.join(cwd, 'work/app/.git'))).toBe(false);
+    expect(result.stdout).not.toContain('Done.');
   });
 
-  it('Ctrl-C during the install removes the directory', async () => {
+  it('--package-manager pnpm installs with pnpm, records it, and prints pnpm next steps', () => {
     const cwd = tempDir();
-    const child = spawn(process.execPath, [CREATE_BIN, 'app', '--yes', '--no-git'], {
-      cwd,
-      env: { ...process.env, ...OFFLINE_NPM, npm_config_fetch_timeout: '60000' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const root = path.join(cwd, 'app');
-    while (!existsSync(path.join(root, 'services/api/.env'))) await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(130);
-    expect(existsSync(root)).toBe(false);
+    const log = path.join(tempDir('csb-log-'), 'pnpm.log');
+    const env = fakeCommands({ pnpm: `echo "$@" >> "${log}"`, npm: 'echo "npm must not run" >&2; exit 1' });
+    const result = runCreate(['app', '--yes', '--no-git', '--package-manager', 'pnpm'], { cwd, env });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(log, 'utf8')).toBe('install\n');
+    expect(JSON.parse(readFileSync(path.join(cwd, 'app/.startup-backend.json'), 'utf8')).packageManager).toBe('pnpm');
+    expect(result.stdout).toContain('  pnpm lint && pnpm typecheck && pnpm test\n');
+  });
+
+  it.each([
+    ['npm_config_user_agent of `pnpm create`', { npm_config_user_agent: 'pnpm/9.15.0 npm/? node/v20.19.0 linux x64' }, [], 'pnpm'],
+    ['--package-manager npm over the user agent', { npm_config_user_agent: 'pnpm/9.15.0 npm/? node/v20.19.0 linux x64' }, ['--package-manager', 'npm'], 'npm'],
+    ['--package-manager npm under `yarn create`', { npm_config_user_agent: 'yarn/1.22.22 npm/? node/v20.19.0 linux x64' }, ['--package-manager', 'npm'], 'npm'],
+    ['no user agent', { npm_config_user_agent: '' }, [], 'npm'],
+  ])('package manager from %s', (_label, env, flags, pm) => {
+    const cwd = tempDir();
+    const result = runCreate(['app', '--yes', '--no-install', '--no-git', ...flags], { cwd, env });
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(cwd, 'app/.startup-backend.json'), 'utf8')).packageManager).toBe(pm);
+    expect(result.stdout).toContain(`  ${pm} install\n`);
+    expect(result.stdout).toContain(pm === 'npm' ? '  npm run lint && npm run typecheck && npm test\n' : '  pnpm lint && pnpm typecheck && pnpm test\n');
+  });
+
+  it.each([
+    ['.', []],
+    ['./', []],
+    ['.', ['.git']],
+  ])('"%s" creates in the current directory (holding %j), named after it', (dir, existing) => {
+    const cwd = path.join(tempDir(), 'shop');
+    for (const entry of ['', ...existing]) mkdirSync(path.join(cwd, entry), { recursive: true });
+    const result = runCreate([dir, '--yes', '--no-install', '--no-git'], { cwd });
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(cwd, '.startup-backend.json'), 'utf8')).projectName).toBe('shop');
+    expect(result.stdout).not.toMatch(/^ +cd /m);
+    expect(result.stdout).toContain('Created shop');
+  });
+
+  it('keeps a name that looks like a number as typed (1e3 is not 1000)', () => {
+    const cwd = tempDir();
+    const result = runCreate(['1e3', '--yes', '--dry-run'], { cwd });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('CREATE 1e3/.startup-backend.json');
+  });
+
+  it('accepts a switch given twice the same way (-y --yes)', () => {
+    const cwd = tempDir();
+    const result = runCreate(['app', '-y', '--yes', '--dry-run', '--dry-run'], { cwd });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Dry run: nothing was written/);
   });
 });

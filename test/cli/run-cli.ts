@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CREATE_BIN = fileURLToPath(new URL('../../bin/create-startup-backend.js', import.meta.url));
+
+/** No run of the CLI may hang a test: one that does is killed and fails. */
+export const CLI_TIMEOUT_MS = 60_000;
 
 export interface CliResult {
   status: number | null;
@@ -21,7 +24,10 @@ export function runCreate(args: string[], options: { cwd: string; env?: NodeJS.P
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: CLI_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
   });
+  if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -31,4 +37,21 @@ export function tempDir(prefix = 'csb-'): string {
 
 export function listTree(dir: string): string[] {
   return readdirSync(dir, { recursive: true }).map(String).sort();
+}
+
+/**
+ * Puts shell scripts first on PATH (a fake `npm`, `pnpm` or `git`); returns the env that does it.
+ * `REAL_<NAME>` in the env is the real command, for a fake that wraps it.
+ */
+export function fakeCommands(scripts: Record<string, string>): NodeJS.ProcessEnv {
+  const dir = tempDir('csb-bin-');
+  const env: NodeJS.ProcessEnv = { PATH: `${dir}${path.delimiter}${process.env.PATH ?? ''}` };
+  for (const [name, body] of Object.entries(scripts)) {
+    const real = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
+    if (real) env[`REAL_${name.toUpperCase()}`] = real;
+    const file = path.join(dir, name);
+    writeFileSync(file, `#!/bin/sh\n${body}\n`);
+    chmodSync(file, 0o755);
+  }
+  return env;
 }
