@@ -1,10 +1,20 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Tree } from '@nx/devkit';
 import type { ProjectAnswers } from '../shared/answers.js';
 import { templateDir } from '../shared/paths.js';
 import { composeNpmLockfile, type Importer, type PackageManifest, type PackagePool } from './npm-lockfile.js';
+import { composePnpmLockfile } from './pnpm-lockfile.js';
 
 export const NPM_POOL_FILE = templateDir('lockfiles', 'npm-packages.json');
+export const PNPM_LOCKFILES_DIR = templateDir('lockfiles', 'pnpm');
+
+export const pnpmLockfilePath = (key: string) => path.join(PNPM_LOCKFILES_DIR, `${key}.yaml`);
+
+function shippedPnpmLockfile(key: string): string | undefined {
+  const file = pnpmLockfilePath(key);
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
 
 let npmPool: PackagePool | undefined;
 
@@ -26,7 +36,9 @@ export function importersOf(tree: Tree, answers: Pick<ProjectAnswers, 'services'
   ];
 }
 
-/** Runs last: the lockfile pins every package the rendered manifests reach. */
-export function lockfileGenerator(tree: Tree, answers: Pick<ProjectAnswers, 'services'>): void {
-  tree.write('package-lock.json', composeNpmLockfile(importersOf(tree, answers), loadNpmPool()));
+/** Runs last: the lockfile of the repo's package manager pins every package the rendered manifests reach. */
+export function lockfileGenerator(tree: Tree, answers: Pick<ProjectAnswers, 'services' | 'packageManager'>): void {
+  const importers = importersOf(tree, answers);
+  if (answers.packageManager === 'pnpm') tree.write('pnpm-lock.yaml', composePnpmLockfile(importers, shippedPnpmLockfile));
+  else tree.write('package-lock.json', composeNpmLockfile(importers, loadNpmPool()));
 }

@@ -5,6 +5,7 @@ import { generateFiles, OverwriteStrategy, type Tree } from '@nx/devkit';
 import type { ProjectAnswers, ServiceAnswers } from './answers.js';
 import type { ChoiceKey } from './choices.js';
 import { serviceNames, type ServiceNames } from './names.js';
+import { packageManagerCommands, packageManagerFolder, type PackageManagerCommands } from './package-manager-commands.js';
 import { templateDir } from './paths.js';
 import {
   choiceFolder, stackContainers, stackDependencies, stackManifests, type ContainerSpec, type StackManifests,
@@ -19,15 +20,18 @@ export interface ProjectVariables extends ProjectAnswers {
   images: typeof IMAGE_TAGS;
   /** The manifest (choice.json) of each chosen value. */
   stack: StackManifests;
+  /** The repo's package manager: its lockfile and the commands the templates write. */
+  pm: PackageManagerCommands;
   /** The database and registry servers, for CI and compose templates. */
   containers: Array<ContainerSpec & { imageTag: string }>;
   /** Every service with all its name spellings and ports, for root files that list them. */
   serviceList: Array<ServiceNames & ServiceAnswers>;
   /**
    * Renders `partials/<name>.ejs` of the chosen value of `kind` (or of the ops
-   * layer, `templates/ops/partials/`, for the compose stack's profiles), with the same variables.
+   * layer, `templates/ops/partials/`, for the compose stack's profiles), with the same variables
+   * and any `extra` ones.
    */
-  partial(kind: ChoiceKey | 'ops', name: string): string;
+  partial(kind: ChoiceKey | 'ops' | 'packageManager', name: string, extra?: object): string;
   /** `name: version` pairs of the service's dependencies, as an indented JSON object. */
   dependenciesJson(field: 'dependencies' | 'devDependencies', indent: string): string;
 }
@@ -50,6 +54,7 @@ export function projectVariables<Extra extends object = object>(
     versions: DEPENDENCY_VERSIONS,
     images: IMAGE_TAGS,
     stack,
+    pm: packageManagerCommands(answers.packageManager),
     containers: stackContainers(stack),
     serviceList: answers.services.map((s) => ({ ...s, ...serviceNames(s.name) })),
     dependenciesJson(field, indent) {
@@ -72,9 +77,10 @@ export function serviceVariables(answers: ProjectAnswers, service: ServiceAnswer
  */
 function withPartials<T extends Omit<ProjectVariables, 'partial'>>(variables: T): T & Pick<ProjectVariables, 'partial'> {
   const withPartial = variables as T & Pick<ProjectVariables, 'partial'>;
-  withPartial.partial = (kind, name) => {
-    const folder = kind === 'ops' ? ['ops'] : choiceFolder(kind, variables[kind]);
-    return compiledPartial(path.join(templateDir(...folder), 'partials', `${name}.ejs`))(locals);
+  withPartial.partial = (kind, name, extra) => {
+    const folder =
+      kind === 'ops' ? ['ops'] : kind === 'packageManager' ? packageManagerFolder(variables.pm.name) : choiceFolder(kind, variables[kind]);
+    return compiledPartial(path.join(templateDir(...folder), 'partials', `${name}.ejs`))(extra ? { ...locals, ...extra } : locals);
   };
   // Built after `partial` is set, so a partial can include another one.
   const locals = 'service' in variables ? withPartial : { service: variables.serviceList[0], ...withPartial };

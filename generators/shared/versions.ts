@@ -34,6 +34,8 @@ export const DEPENDENCY_VERSIONS = {
   yaml: '2.9.0',
   // The package manager, pinned by the root package.json's `packageManager`.
   npm: '11.19.1',
+  // pnpm 11 needs Node >= 22.13: the generated repos run on 24.
+  pnpm: '11.28.11',
 } as const;
 
 export type DependencyName = keyof typeof DEPENDENCY_VERSIONS;

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import type { GeneratorCallback, Tree } from '@nx/devkit';
+import { packageManagerFolder } from '../shared/package-manager-commands.js';
+import { templateDir } from '../shared/paths.js';
 import { writeAnswers } from '../shared/answers.js';
 import { projectVariables, renderFolder } from '../shared/render.js';
 import { ciGenerator } from '../ci/generator.js';
@@ -19,7 +22,10 @@ export function workspaceGenerator(
   // Off only while the lockfile pool itself is being refreshed from the rendered manifests.
   { lockfile = true }: { lockfile?: boolean } = {},
 ): GeneratorCallback {
-  renderFolder(tree, ['workspace'], '.', projectVariables(answers));
+  const variables = projectVariables(answers);
+  renderFolder(tree, ['workspace'], '.', variables);
+  const packageManagerFiles = [...packageManagerFolder(variables.pm.name), 'files'];
+  if (existsSync(templateDir(...packageManagerFiles))) renderFolder(tree, packageManagerFiles, '.', variables);
   for (const service of answers.services) {
     serviceGenerator(tree, { answers, service });
   }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FsTree, flushChanges } from 'nx/src/generators/tree.js';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { allCombinations } from '../../generators/lockfile/pool-manifest.js';
 import { nextService, type ProjectAnswers } from '../../generators/shared/answers.js';
 import { workspaceGenerator } from '../../generators/workspace/generator.js';
 import { tempDir } from '../cli/run-cli.js';
+import { replayDockerfileInstall } from '../support/dockerfile-replay.js';
 import { node24Env } from '../support/node24.js';
 
 /**
@@ -48,27 +49,15 @@ describe('the generated package-lock.json (npm, Node 24)', () => {
     120_000,
   );
 
-  it('installs with npm ci as each service\'s Dockerfile does: the root and that one workspace, no other service present', () => {
+  it.each(['build', 'runtime'] as const)('installs with npm ci as the %s stage of a service\'s Dockerfile does: no other service present', (stage) => {
     const dir = path.join(tempDir('csb-lock-docker-'), 'app');
     const services = [nextService('api', [])];
     services.push(nextService('ledger', services));
     render(dir, { templateVersion: '0.0.0', projectName: 'app', rpc: 'grpc', discovery: 'etcd', db: 'mysql', ci: 'gitlab', services });
-    const dockerfile = readFileSync(path.join(dir, 'services/ledger/Dockerfile'), 'utf8');
-    // The build stage's COPY lines before its `npm ci`, replayed into an empty build context.
-    const buildStage = dockerfile.slice(0, dockerfile.indexOf('\nFROM', dockerfile.indexOf('FROM') + 1));
-    const context = path.join(tempDir('csb-lock-context-'), 'app');
-    const install = buildStage.match(/^RUN (npm ci .*)$/m)?.[1];
-    expect(install, 'the build stage installs with npm ci').toBeDefined();
-    for (const [, sources, destination] of buildStage.slice(0, buildStage.indexOf(install!)).matchAll(/^COPY (.+) (\S+)$/gm)) {
-      for (const source of sources!.split(' ')) {
-        const target = destination!.endsWith('/') ? path.join(context, destination!, path.basename(source)) : path.join(context, destination!);
-        mkdirSync(path.dirname(target), { recursive: true });
-        copyFileSync(path.join(dir, source), target);
-      }
-    }
-    const result = npm(install!.split(' ').slice(1), context);
-    expect(result.status, result.output).toBe(0);
-    const tree = npm(['ls', '--all', '--workspace=@app/ledger', '--include-workspace-root'], context);
+    const replay = replayDockerfileInstall(dir, 'services/ledger/Dockerfile', stage);
+    expect(replay.status, replay.output).toBe(0);
+    expect(replay.commands.join('\n')).toMatch(/npm ci --workspace=@app\/ledger/);
+    const tree = npm(['ls', '--all', '--workspace=@app/ledger', ...(stage === 'build' ? ['--include-workspace-root'] : ['--omit=dev'])], replay.context);
     expect(tree.status, tree.output).toBe(0);
   }, 300_000);
 });

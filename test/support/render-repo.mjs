@@ -2,7 +2,7 @@
 // Renders a repository from answers, bypassing the CLI's "available" check: for template authors
 // working on a choice that is not released yet, and for the matrix tests. Needs `npm run build`.
 // Usage: node test/support/render-repo.mjs <dir> [--rpc grpc] [--discovery etcd] [--db mysql] [--ci gitlab]
-//        [--service api[,other]] [--project name]
+//        [--package-manager npm|pnpm] [--service api[,other]] [--project name]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import parse from 'yargs-parser';
@@ -13,12 +13,12 @@ const { workspaceGenerator } = await import(path.join(root, 'dist/generators/wor
 const { nextService } = await import(path.join(root, 'dist/generators/shared/answers.js'));
 const { TEMPLATE_VERSION } = await import(path.join(root, 'dist/generators/shared/paths.js'));
 
-export function renderRepo(dir, { rpc = 'grpc', discovery = 'etcd', db = 'mysql', ci = 'gitlab', services = ['api'], projectName } = {}) {
+export function renderRepo(dir, { rpc = 'grpc', discovery = 'etcd', db = 'mysql', ci = 'gitlab', packageManager = 'npm', services = ['api'], projectName } = {}) {
   const target = path.resolve(dir);
   const answers = {
     templateVersion: TEMPLATE_VERSION,
     projectName: projectName ?? path.basename(target),
-    rpc, discovery, db, ci,
+    rpc, discovery, db, ci, packageManager,
     services: services.reduce((list, name) => [...list, nextService(name, list)], []),
   };
   const tree = new FsTree(target, false);
@@ -29,14 +29,14 @@ export function renderRepo(dir, { rpc = 'grpc', discovery = 'etcd', db = 'mysql'
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const args = parse(process.argv.slice(2), { string: ['rpc', 'discovery', 'db', 'ci', 'service', 'project'] });
+  const args = parse(process.argv.slice(2), { string: ['rpc', 'discovery', 'db', 'ci', 'package-manager', 'service', 'project'] });
   const dir = String(args._[0] ?? '');
   if (!dir) {
     console.error('usage: render-repo.mjs <dir> [--rpc ..] [--discovery ..] [--db ..] [--ci ..] [--service a,b]');
     process.exit(1);
   }
   const rendered = renderRepo(dir, {
-    rpc: args.rpc, discovery: args.discovery, db: args.db, ci: args.ci,
+    rpc: args.rpc, discovery: args.discovery, db: args.db, ci: args.ci, packageManager: args.packageManager,
     services: args.service ? args.service.split(',') : undefined, projectName: args.project,
   });
   console.log(`rendered ${rendered}`);

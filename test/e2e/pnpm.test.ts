@@ -1,0 +1,103 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FsTree, flushChanges } from 'nx/src/generators/tree.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allCombinations } from '../../generators/lockfile/pool-manifest.js';
+import { nextService, type ProjectAnswers } from '../../generators/shared/answers.js';
+import type { StackChoices } from '../../generators/shared/choices.js';
+import { workspaceGenerator } from '../../generators/workspace/generator.js';
+import { tempDir } from '../cli/run-cli.js';
+import { replayDockerfileInstall } from '../support/dockerfile-replay.js';
+import { node24Env } from '../support/node24.js';
+import { startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../support/servers.js';
+
+/**
+ * A repo made for pnpm (pnpm 11, this project's devDependency, on Node 24): its shipped
+ * pnpm-lock.yaml is what pnpm itself writes, `pnpm install --frozen-lockfile` takes it, and the repo's
+ * own scripts (all written for pnpm) pass, integration tests included against real etcd and MariaDB.
+ */
+const PNPM = fileURLToPath(new URL('../../node_modules/.bin/pnpm', import.meta.url));
+
+function pnpm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(PNPM, args, {
+    cwd,
+    env: node24Env({ ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...env }),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
+}
+
+function render(choices: StackChoices, serviceNames = ['api', 'order-book']): string {
+  const dir = path.join(tempDir('csb-pnpm-'), 'app');
+  const services = serviceNames.reduce<ProjectAnswers['services']>((list, name) => [...list, nextService(name, list)], []);
+  const tree = new FsTree(dir, false);
+  const writeLocalEnv = workspaceGenerator(tree, { templateVersion: '0.0.0', projectName: 'app', ...choices, packageManager: 'pnpm', services });
+  flushChanges(dir, tree.listChanges());
+  writeLocalEnv();
+  return dir;
+}
+
+const label = (c: StackChoices) => `${c.rpc}-${c.discovery}-${c.db}-${c.ci}`;
+
+describe('a repo made for pnpm', () => {
+  it.each(allCombinations().map((c) => [label(c), c] as const))('%s: pnpm rewrites its pnpm-lock.yaml byte for byte', (_label, choices) => {
+    const repo = render(choices);
+    const shipped = readFileSync(path.join(repo, 'pnpm-lock.yaml'), 'utf8');
+    const result = pnpm(['install', '--lockfile-only'], repo);
+    expect(result.status, result.output).toBe(0);
+    expect(readFileSync(path.join(repo, 'pnpm-lock.yaml'), 'utf8')).toBe(shipped);
+  }, 120_000);
+
+  describe.each([
+    { rpc: 'grpc', discovery: 'etcd', db: 'mysql', ci: 'gitlab' },
+    { rpc: 'thrift', discovery: 'etcd', db: 'tidb', ci: 'jenkins' },
+  ] satisfies StackChoices[])('$rpc + $discovery + $db + $ci, two services', (choices) => {
+    let repo: string;
+    let etcd: EtcdServer;
+    let mariadb: MariaDb;
+
+    beforeAll(async () => {
+      repo = render(choices);
+      [etcd, mariadb] = await Promise.all([startEtcd(), startMariaDb()]);
+      const install = pnpm(['install', '--frozen-lockfile'], repo);
+      expect(install.status, install.output).toBe(0);
+    }, 600_000);
+
+    afterAll(async () => {
+      await Promise.all([etcd?.stop(), mariadb?.stop()]);
+    });
+
+    it('writes pnpm, not npm, into its scripts, and has no npm workspace field', () => {
+      const manifest = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as Record<string, unknown>;
+      expect(manifest.packageManager).toMatch(/^pnpm@11\./);
+      expect(manifest).not.toHaveProperty('workspaces');
+      expect(JSON.stringify(manifest.scripts)).not.toMatch(/\bnpm /);
+      const service = readFileSync(path.join(repo, 'services/api/package.json'), 'utf8');
+      expect(service).not.toMatch(/\bnpm /);
+      expect(readFileSync(path.join(repo, 'pnpm-workspace.yaml'), 'utf8')).toMatch(/protobufjs: false/);
+    });
+
+    it.each(['lint', 'typecheck', 'format:check'])('passes its own pnpm run %s', (script) => {
+      const result = pnpm(['run', script], repo);
+      expect(result.status, result.output).toBe(0);
+    }, 300_000);
+
+    it('passes its own pnpm test, integration included, none skipped', () => {
+      // A server URL without a database: each service's tests create and use <service>_test.
+      const env = { REQUIRE_INTEGRATION: '1', TEST_ETCD_ENDPOINTS: etcd.endpoint, TEST_DATABASE_URL: `${mariadb.rootUrl}/` };
+      const result = pnpm(['test'], repo, env);
+      expect(result.status, result.output).toBe(0);
+      expect(result.output).toMatch(/Tests\s+\d+ passed \(\d+\)/);
+      expect(result.output).not.toMatch(/skipped/i);
+    }, 300_000);
+
+    it.each(['build', 'runtime'] as const)('installs as the %s stage of a service\'s Dockerfile does (pnpm, no other service present)', (stage) => {
+      const replay = replayDockerfileInstall(repo, 'services/order-book/Dockerfile', stage);
+      expect(replay.status, replay.output).toBe(0);
+      expect(replay.commands.join('\n')).toMatch(/pnpm install --frozen-lockfile.* --filter @app\/order-book/);
+    }, 300_000);
+  });
+});
