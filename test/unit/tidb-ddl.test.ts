@@ -275,7 +275,7 @@ describe('TiDB choice (templates/service/db/tidb)', () => {
     expect(container).toMatchObject({ image: 'tidb', port: 4000, admin: { user: 'root' } });
     expect(container?.command).toEqual(expect.arrayContaining(['--store=unistore']));
     expect(container?.healthcheck?.[0]).toBe('CMD');
-    expect(container?.testEnv.TEST_DATABASE_URL).toBe('mysql://root@{host}:4000/test');
+    expect(container?.testEnv.TEST_DATABASE_URL).toBe('mysql://root@{host}:4000/');
     expect(container?.serviceEnv.DATABASE_URL).toMatch(/^mysql:\/\/\{user\}:\{password\}@\{host\}:4000\/\{database\}$/);
   });
 
@@ -285,7 +285,7 @@ describe('TiDB choice (templates/service/db/tidb)', () => {
     const files = renderedFiles(tree);
     const example = files.get('services/orders/.env.example')?.toString() ?? '';
     expect(example).toMatch(/^DATABASE_URL=mysql:\/\/orders:change-me-orders-db@127\.0\.0\.1:4000\/orders$/m);
-    expect(example).toMatch(/^TEST_DATABASE_URL=mysql:\/\/root@127\.0\.0\.1:4000\/test$/m);
+    expect(example).toMatch(/^TEST_DATABASE_URL=mysql:\/\/orders:change-me-orders-db@127\.0\.0\.1:4000\/orders_test$/m);
     const readme = files.get('README.md')?.toString() ?? '';
     const database = readme.slice(readme.indexOf('## Database'));
     for (const topic of ['4000', 'tidb_txn_mode', 'max_allowed_packet', 'TLS', 'NONCLUSTERED', IMAGE_TAGS.tidb]) {

@@ -8,12 +8,18 @@ import { REGISTRY_TEST_VARIABLES, registryAppEnv, waitForRegistry } from "./regi
 
 /**
  * Integration tests need a MySQL-compatible database and the service registry:
- *   TEST_DATABASE_URL    mysql://user:password@host:port/database (tables are dropped!)
- *   and the registry's variables (test/integration/registry-env.ts).
+ *   TEST_DATABASE_URL    mysql://user:password@host:port/database, a database of the tests' own
+ *                        (its tables are dropped!); without a database (mysql://user:password@host:port/,
+ *                        as in CI), <%= service.snakeName %>_test. Created when missing, if the account may.
+ *   and the registry's variables (test/integration/registry-env.ts); the tests register under a
+ *   prefix of their own.
  * Without them the integration suites are skipped, unless REQUIRE_INTEGRATION=1
  * (CI), which makes them fail instead.
  */
 const VARIABLES = ["TEST_DATABASE_URL", ...REGISTRY_TEST_VARIABLES];
+
+/** The tests' database when TEST_DATABASE_URL names none: one per service, so suites never share one. */
+export const DEFAULT_TEST_DATABASE = "<%= service.snakeName %>_test";
 
 const missing = VARIABLES.filter((name) => (process.env[name] ?? "").trim() === "");
 const required = process.env.REQUIRE_INTEGRATION === "1";
@@ -38,9 +44,29 @@ export function integrationEnv(): IntegrationEnv {
     throw new Error(`REQUIRE_INTEGRATION=1 but ${missing.join(" and ")} not set`);
   }
   return {
-    databaseUrl: process.env.TEST_DATABASE_URL ?? "",
+    databaseUrl: testDatabaseUrl(process.env.TEST_DATABASE_URL ?? "", process.env.DATABASE_URL),
     registryEnv: registryAppEnv(),
   };
+}
+
+/**
+ * TEST_DATABASE_URL with its database: DEFAULT_TEST_DATABASE when it names none. Refuses the
+ * service's own database (DATABASE_URL), whose tables the tests would drop.
+ */
+export function testDatabaseUrl(testUrl: string, serviceUrl?: string): string {
+  const url = new URL(testUrl);
+  if (url.pathname === "" || url.pathname === "/") {
+    url.pathname = `/${DEFAULT_TEST_DATABASE}`;
+  }
+  const where = (u: URL) => `${u.hostname}:${u.port || "3306"}${u.pathname}`;
+  if (serviceUrl !== undefined && serviceUrl.trim() !== "" && URL.canParse(serviceUrl)) {
+    if (where(url) === where(new URL(serviceUrl))) {
+      throw new Error(
+        `TEST_DATABASE_URL names the service's own database (DATABASE_URL), whose tables the tests drop: use ${DEFAULT_TEST_DATABASE}`,
+      );
+    }
+  }
+  return url.toString();
 }
 
 /** App configuration for tests: free ports, loopback, quiet logs, short lease TTL. */
@@ -60,11 +86,29 @@ export function testConfig(env: IntegrationEnv, overrides: Record<string, string
 
 /** Waits until both servers answer (CI service containers may still be starting). */
 export async function waitForServers(env: IntegrationEnv, timeoutMs = 60_000): Promise<void> {
-  await retry(timeoutMs, async () => {
-    const connection = await createConnection({ uri: env.databaseUrl, connectTimeout: 2_000 });
-    await connection.end();
-  });
+  await retry(timeoutMs, () => connectOrCreateDatabase(env.databaseUrl));
   await waitForRegistry(env.registryEnv, timeoutMs);
+}
+
+/** Connects to the test database; creates it when the server answers that it does not exist (a fresh CI server). */
+async function connectOrCreateDatabase(databaseUrl: string): Promise<void> {
+  try {
+    const connection = await createConnection({ uri: databaseUrl, connectTimeout: 2_000 });
+    await connection.end();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ER_BAD_DB_ERROR") {
+      throw error;
+    }
+    const server = new URL(databaseUrl);
+    const database = decodeURIComponent(server.pathname.slice(1));
+    server.pathname = "/";
+    const connection = await createConnection({ uri: server.toString(), connectTimeout: 2_000 });
+    try {
+      await connection.query(`CREATE DATABASE IF NOT EXISTS ${connection.escapeId(database)} CHARACTER SET utf8mb4`);
+    } finally {
+      await connection.end();
+    }
+  }
 }
 
 /** Drops the service's tables so a suite starts from an empty database. */

@@ -18,6 +18,8 @@ import { byId, type InstanceWatch, type Registry, type ServiceInstance } from ".
  * - resolve/watch: GET /v1/health/service/:name?passing=true, so only instances whose checks all pass;
  *   watch follows it with blocking queries (`index` + `wait`).
  * - options read once at registration from Consul KV under config/<service>/ (see registrationOverrides).
+ * - servicePrefix (CONSUL_SERVICE_PREFIX) is put before the service's name in the catalog and in KV, so
+ *   that the integration tests never meet the instances or settings of a development stack.
  */
 
 /** Consul KV prefix of a service's optional registration settings. */
@@ -39,6 +41,8 @@ export interface ConsulRegistryOptions {
   readonly address: string;
   /** ACL token, sent as X-Consul-Token. */
   readonly token?: string | undefined;
+  /** Put before every service name in the catalog and in KV (default none). */
+  readonly servicePrefix?: string;
   /** TTL of the health check: a crashed instance turns critical after at most this long. */
   readonly ttlSeconds: number;
   readonly logger: Logger;
@@ -66,6 +70,7 @@ export class ConsulRegistry implements Registry {
   private readonly http: ConsulHttp;
   private readonly logger: Logger;
   private readonly ttlSeconds: number;
+  private readonly servicePrefix: string;
   private readonly callTimeoutMs: number;
   private readonly heartbeatMs: number;
   private readonly watchWaitSeconds: number;
@@ -84,6 +89,7 @@ export class ConsulRegistry implements Registry {
     this.http = new ConsulHttp({ address: options.address, token: options.token, timeoutMs: this.callTimeoutMs });
     this.logger = options.logger;
     this.ttlSeconds = options.ttlSeconds;
+    this.servicePrefix = options.servicePrefix ?? "";
     this.heartbeatMs = Math.min((options.ttlSeconds * 1_000) / 3, HEARTBEAT_MAX_MS);
     this.watchWaitSeconds = options.watchWaitSeconds ?? 60;
     this.watchMinIntervalMs = options.watchMinIntervalMs ?? 1_000;
@@ -93,8 +99,8 @@ export class ConsulRegistry implements Registry {
     if (this.closed || this.registration !== undefined) {
       throw new Error("register() may be called once per open registry");
     }
-    const overrides = await this.readOverrides(service);
-    const definition = serviceDefinition(service, instance, this.ttlSeconds, overrides);
+    const overrides = await this.readOverrides(this.servicePrefix + service);
+    const definition = serviceDefinition(this.servicePrefix + service, instance, this.ttlSeconds, overrides);
     const registration = { service, instance, definition };
     this.registration = registration;
     try {
@@ -280,7 +286,7 @@ export class ConsulRegistry implements Registry {
       query.wait = `${String(this.watchWaitSeconds)}s`;
       timeoutMs = Math.ceil((this.watchWaitSeconds * 1_000 * 17) / 16) + this.callTimeoutMs;
     }
-    const answer = await this.http.get(`/v1/health/service/${segment(service)}`, {
+    const answer = await this.http.get(`/v1/health/service/${segment(this.servicePrefix + service)}`, {
       query,
       signal: blocking?.signal,
       timeoutMs,

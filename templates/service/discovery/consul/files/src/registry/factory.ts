@@ -18,6 +18,10 @@ export const registryEnv = z.object({
     .pipe(z.url({ protocol: /^https?$/, error: `must be ${ADDRESS}` }))
     .transform((value) => value.replace(/\/+$/, "")),
   CONSUL_HTTP_TOKEN: z.string().optional(),
+  CONSUL_SERVICE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9-]*$/, { error: "must be lowercase letters, digits and dashes" })
+    .default(""),
 });
 
 /** How to reach the local Consul agent. */
@@ -26,10 +30,12 @@ export interface RegistryConnection {
   readonly address: string;
   /** ACL token, sent as X-Consul-Token; undefined when ACLs are off. */
   readonly token: string | undefined;
+  /** Put before the service name in the catalog and in KV; "" by default. */
+  readonly servicePrefix: string;
 }
 
 export function registryConnection(vars: z.output<typeof registryEnv>): RegistryConnection {
-  return { address: vars.CONSUL_HTTP_ADDR, token: vars.CONSUL_HTTP_TOKEN };
+  return { address: vars.CONSUL_HTTP_ADDR, token: vars.CONSUL_HTTP_TOKEN, servicePrefix: vars.CONSUL_SERVICE_PREFIX };
 }
 
 export interface RegistryOptions {
@@ -39,10 +45,5 @@ export interface RegistryOptions {
 }
 
 export function createRegistry(connection: RegistryConnection, options: RegistryOptions): Registry {
-  return new ConsulRegistry({
-    address: connection.address,
-    token: connection.token,
-    ttlSeconds: options.ttlSeconds,
-    logger: options.logger,
-  });
+  return new ConsulRegistry({ ...connection, ttlSeconds: options.ttlSeconds, logger: options.logger });
 }

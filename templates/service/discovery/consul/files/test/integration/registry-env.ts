@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+
 import { ConsulHttp } from "../../src/registry/consul-http.js";
 import { retry } from "../retry.js";
 
@@ -7,11 +9,18 @@ import { retry } from "../retry.js";
  */
 export const REGISTRY_TEST_VARIABLES = ["TEST_CONSUL_HTTP_ADDR"];
 
+/**
+ * What this test run puts before the service's name in the catalog and in KV: its own, so that it never
+ * sees nor touches the instances and settings of a development stack sharing the agent, nor another run's.
+ */
+export const TEST_SERVICE_PREFIX = `test-${randomBytes(4).toString("hex")}-`;
+
 /** The registry variables the service reads, taken from the test variables. */
 export function registryAppEnv(): Record<string, string> {
   const token = process.env.TEST_CONSUL_HTTP_TOKEN ?? "";
   return {
     CONSUL_HTTP_ADDR: process.env.TEST_CONSUL_HTTP_ADDR ?? "",
+    CONSUL_SERVICE_PREFIX: TEST_SERVICE_PREFIX,
     ...(token === "" ? {} : { CONSUL_HTTP_TOKEN: token }),
   };
 }

@@ -10,7 +10,10 @@ import { createRegistry } from "../../src/registry/factory.js";
 import { silentLogger } from "../helpers.js";
 import { eventually } from "../retry.js";
 import { type IntegrationEnv, integrationTitle, runIntegration, startIntegrationApp, testConfig } from "./env.js";
-import { consulClient } from "./registry-env.js";
+import { consulClient, TEST_SERVICE_PREFIX } from "./registry-env.js";
+
+/** The service's name in the catalog and in KV during this run; the registry adds the prefix itself. */
+const CATALOG_NAME = `${TEST_SERVICE_PREFIX}${SERVICE_NAME}`;
 
 interface AgentService {
   ID: string;
@@ -39,24 +42,23 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} registration 
 
   afterAll(async () => {
     await app?.stop();
-    await consul?.delete(`/v1/kv/${kvConfigPrefix(SERVICE_NAME)}`, { query: { recurse: "true" } });
+    await consul?.delete(`/v1/kv/${kvConfigPrefix(CATALOG_NAME)}`, { query: { recurse: "true" } });
   });
 
   const json = async <T>(path: string, query: Record<string, string> = {}): Promise<T> =>
     JSON.parse((await consul.get(path, { query })).text) as T;
   const services = () => json<Record<string, AgentService>>("/v1/agent/services");
   const checks = () => json<Record<string, AgentCheck>>("/v1/agent/checks");
-  const passingIds = async () => {
-    const path = `/v1/health/service/${SERVICE_NAME}`;
-    const entries = await json<{ Service: { ID: string } }[]>(path, { passing: "true" });
+  const passingIds = async (name = CATALOG_NAME) => {
+    const entries = await json<{ Service: { ID: string } }[]>(`/v1/health/service/${name}`, { passing: "true" });
     return entries.map((entry) => entry.Service.ID);
   };
   const registry = () => createRegistry(testConfig(env).registry, { ttlSeconds: 3, logger: silentLogger });
 
-  it("registers its instance with a TTL check that it keeps passing", async () => {
+  it("registers its instance with a TTL check that it keeps passing, under the test run's name", async () => {
     expect((await services())[app.instanceId]).toMatchObject({
       ID: app.instanceId,
-      Service: SERVICE_NAME,
+      Service: CATALOG_NAME,
       Address: "127.0.0.1",
       Port: app.rpcPort,
     });
@@ -64,6 +66,7 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} registration 
     await sleep(3_500);
     expect((await checks())[checkId(app.instanceId)]).toMatchObject({ Status: "passing", ServiceID: app.instanceId });
     expect(await passingIds()).toContain(app.instanceId);
+    expect(await passingIds(SERVICE_NAME)).not.toContain(app.instanceId);
   });
 
   it("resolves and watches only instances whose checks pass", async () => {
@@ -74,7 +77,7 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} registration 
     try {
       // A TTL check starts critical unless told otherwise: registered, but not resolved.
       await consul.put("/v1/agent/service/register", {
-        body: { ID: probe, Name: SERVICE_NAME, Address: "127.0.0.1", Port: 1, Check: { CheckID: probe, TTL: "60s" } },
+        body: { ID: probe, Name: CATALOG_NAME, Address: "127.0.0.1", Port: 1, Check: { CheckID: probe, TTL: "60s" } },
       });
       expect((await lookup.resolve(SERVICE_NAME)).map((instance) => instance.id)).not.toContain(probe);
       await consul.put(`/v1/agent/check/pass/${probe}`);
@@ -93,7 +96,7 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} registration 
   });
 
   it("takes its tags and metadata from Consul KV when it registers", async () => {
-    const prefix = kvConfigPrefix(SERVICE_NAME);
+    const prefix = kvConfigPrefix(CATALOG_NAME);
     await consul.put(`/v1/kv/${prefix}tags`, { text: "canary, v2" });
     await consul.put(`/v1/kv/${prefix}meta/team`, { text: "blue" });
     const probe = `${app.instanceId}-kv`;

@@ -10,17 +10,23 @@ import {
   type ServiceInstance,
 } from "./registry.js";
 
-/** Instances live at /services/<service>/<instance id>, value = JSON {id, host, port}. */
-export const KEY_PREFIX = "/services/";
+/**
+ * Instances live at <key prefix><service>/<instance id>, value = JSON {id, host, port}. The prefix is
+ * /services/ unless ETCD_KEY_PREFIX says otherwise (the integration tests use one of their own).
+ */
+export const DEFAULT_KEY_PREFIX = "/services/";
 
-export const serviceKeyPrefix = (service: string): string => `${KEY_PREFIX}${service}/`;
-export const instanceKey = (service: string, instanceId: string): string => `${serviceKeyPrefix(service)}${instanceId}`;
+export const serviceKeyPrefix = (service: string, keyPrefix = DEFAULT_KEY_PREFIX): string => `${keyPrefix}${service}/`;
+export const instanceKey = (service: string, instanceId: string, keyPrefix = DEFAULT_KEY_PREFIX): string =>
+  `${serviceKeyPrefix(service, keyPrefix)}${instanceId}`;
 
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 5_000;
 
 export interface EtcdRegistryOptions {
   readonly endpoints: readonly string[];
+  /** Where instance keys live (default DEFAULT_KEY_PREFIX); starts and ends with `/`. */
+  readonly keyPrefix?: string;
   /** Lease TTL: a crashed instance disappears after at most this long. */
   readonly ttlSeconds: number;
   readonly logger: Logger;
@@ -38,6 +44,7 @@ export class EtcdRegistry implements Registry {
   private readonly client: Etcd3;
   private readonly logger: Logger;
   private readonly ttlSeconds: number;
+  private readonly keyPrefix: string;
   private readonly watches = new Set<InstanceWatch>();
   private registration: { readonly key: string; readonly value: string } | undefined;
   private lease: Lease | undefined;
@@ -49,6 +56,7 @@ export class EtcdRegistry implements Registry {
     const callTimeoutMs = options.callTimeoutMs ?? 5_000;
     this.logger = options.logger;
     this.ttlSeconds = options.ttlSeconds;
+    this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.client = new Etcd3({
       hosts: [...options.endpoints],
       dialTimeout: callTimeoutMs,
@@ -60,7 +68,7 @@ export class EtcdRegistry implements Registry {
     if (this.closed || this.registration !== undefined) {
       throw new Error("register() may be called once per open registry");
     }
-    const registration = { key: instanceKey(service, instance.id), value: encodeInstance(instance) };
+    const registration = { key: instanceKey(service, instance.id, this.keyPrefix), value: encodeInstance(instance) };
     this.registration = registration;
     try {
       await this.announce();
@@ -98,12 +106,12 @@ export class EtcdRegistry implements Registry {
   }
 
   async resolve(service: string): Promise<ServiceInstance[]> {
-    const values = await this.client.getAll().prefix(serviceKeyPrefix(service)).strings();
+    const values = await this.client.getAll().prefix(serviceKeyPrefix(service, this.keyPrefix)).strings();
     return decodeAll(values).sort(byId);
   }
 
   async watch(service: string): Promise<InstanceWatch> {
-    const prefix = serviceKeyPrefix(service);
+    const prefix = serviceKeyPrefix(service, this.keyPrefix);
     const instances = new Map<string, ServiceInstance>();
     // Watch first, then list: no change can fall between the two.
     const watcher = await this.client.watch().prefix(prefix).create();

@@ -2,7 +2,7 @@ import { z } from "zod";
 
 import { required } from "../env.js";
 import type { Logger } from "../logger.js";
-import { EtcdRegistry } from "./etcd.js";
+import { DEFAULT_KEY_PREFIX, EtcdRegistry } from "./etcd.js";
 import type { Registry } from "./registry.js";
 
 /** The registry's environment variables; src/config.ts validates them with the rest. */
@@ -20,15 +20,20 @@ export const registryEnv = z.object({
         .array(z.url({ protocol: /^https?$/, error: "must contain only http(s) URLs" }))
         .min(1, { error: "must contain at least one URL" }),
     ),
+  ETCD_KEY_PREFIX: z
+    .string()
+    .regex(/^\/(?:[^/]+\/)*$/, { error: "must start and end with / (e.g. /services/)" })
+    .default(DEFAULT_KEY_PREFIX),
 });
 
-/** How to reach etcd. */
+/** How to reach etcd, and where instances are registered. */
 export interface RegistryConnection {
   readonly endpoints: readonly string[];
+  readonly keyPrefix: string;
 }
 
 export function registryConnection(vars: z.output<typeof registryEnv>): RegistryConnection {
-  return { endpoints: vars.ETCD_ENDPOINTS };
+  return { endpoints: vars.ETCD_ENDPOINTS, keyPrefix: vars.ETCD_KEY_PREFIX };
 }
 
 export interface RegistryOptions {
@@ -38,5 +43,5 @@ export interface RegistryOptions {
 }
 
 export function createRegistry(connection: RegistryConnection, options: RegistryOptions): Registry {
-  return new EtcdRegistry({ endpoints: connection.endpoints, ttlSeconds: options.ttlSeconds, logger: options.logger });
+  return new EtcdRegistry({ ...connection, ttlSeconds: options.ttlSeconds, logger: options.logger });
 }

@@ -6,7 +6,7 @@ import { SERVICE_NAME } from "../../src/config.js";
 import { instanceKey } from "../../src/registry/etcd.js";
 import { eventually } from "../retry.js";
 import { type IntegrationEnv, integrationTitle, runIntegration, startIntegrationApp } from "./env.js";
-import { etcdClient } from "./registry-env.js";
+import { etcdClient, TEST_KEY_PREFIX } from "./registry-env.js";
 
 describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} registration in real etcd`), () => {
   let env: IntegrationEnv;
@@ -17,7 +17,7 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} registration 
   beforeAll(async () => {
     ({ env, app } = await startIntegrationApp());
     etcd = etcdClient(env.registryEnv);
-    key = instanceKey(SERVICE_NAME, app.instanceId);
+    key = instanceKey(SERVICE_NAME, app.instanceId, TEST_KEY_PREFIX);
   });
 
   afterAll(async () => {
@@ -25,7 +25,7 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} registration 
     etcd?.close();
   });
 
-  it("puts its instance key under a lease", async () => {
+  it("puts its instance key under a lease, below the test run's own prefix", async () => {
     expect(JSON.parse((await etcd.get(key).string()) ?? "null")).toEqual({
       id: app.instanceId,
       host: "127.0.0.1",
@@ -33,6 +33,7 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} registration 
     });
     const kv = (await etcd.get(key).exec()).kvs[0];
     expect(kv?.lease ?? "0").not.toBe("0");
+    expect(await etcd.get(instanceKey(SERVICE_NAME, app.instanceId)).string()).toBeNull();
   });
 
   it("registers again after its lease is lost", async () => {
