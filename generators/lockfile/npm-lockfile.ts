@@ -1,4 +1,3 @@
-import stringifyNice from 'json-stringify-nice';
 import { UserInputError } from '../shared/choices.js';
 
 /**
@@ -177,7 +176,30 @@ export function composeNpmLockfile(importers: readonly Importer[], pool: Package
     packages[lockNode.location] = entry;
   }
   const lockfile = { name: root.manifest.name, version: root.manifest.version, lockfileVersion: 3, requires: true, packages };
-  return stringifyNice(lockfile, ['name', 'version', 'lockfileVersion', 'resolved', 'integrity', 'requires', 'packages', 'dependencies']);
+  return stringifyLikeNpm(lockfile);
+}
+
+// npm's shrinkwrap.js swKeyOrder: these keys first, in this order.
+const NPM_KEY_ORDER = ['name', 'version', 'lockfileVersion', 'resolved', 'integrity', 'requires', 'packages', 'dependencies'];
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * npm writes its lockfile with json-stringify-nice (1.1.4, ISC): in every object, the preferred
+ * keys first, then the other non-object values, then the object values, each group sorted by
+ * `localeCompare(_, 'en')`. The same order here (a dozen lines, not a 111th package for every
+ * `npm create`), checked against npm's own output in test/e2e/lockfile.test.ts.
+ */
+export function stringifyLikeNpm(value: unknown): string {
+  const rank = (key: string) => (NPM_KEY_ORDER.includes(key) ? NPM_KEY_ORDER.indexOf(key) : NPM_KEY_ORDER.length);
+  const sorted = (_key: string, val: unknown) => {
+    if (!isObject(val)) return val;
+    const entries = Object.entries(val).sort(([ak, av], [bk, bv]) =>
+      isObject(av) !== isObject(bv) ? (isObject(av) ? 1 : -1) : rank(ak) - rank(bk) || (rank(ak) < NPM_KEY_ORDER.length ? 0 : ak.localeCompare(bk, 'en')),
+    );
+    return Object.fromEntries(entries);
+  };
+  return `${JSON.stringify(value, sorted, 2)}\n`;
 }
 
 /** The pool keeps what npm wrote of each package, less the flags that depend on who depends on it. */
