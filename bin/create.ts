@@ -2,6 +2,7 @@ import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import pc from 'picocolors';
 import { FsTree, flushChanges } from 'nx/src/generators/tree.js';
+import { CHILD_EXIT_TIMEOUT_MS, cancelledAfterFailure } from './abort.js';
 import { helpText, parseCreateArgs, type CreateArgs } from './args.js';
 import {
   formatTargetDir, inspectTarget, projectNameOf, projectNameProblem, removeCreated, withProjectName, type TargetState,
@@ -134,27 +135,34 @@ async function create(argv: readonly string[]): Promise<void> {
 async function withCleanup(directory: string, target: TargetState, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
+  let giveUpWaiting: () => void = () => {};
+  const childGone = new Promise<void>((resolve) => (giveUpWaiting = resolve));
   const onSignal = (signal: NodeJS.Signals) => {
     // A second Ctrl-C does not cut the cleanup short.
     if (received) return;
     received = signal;
     controller.abort(new Error(`Cancelled (${signal})`));
+    setTimeout(giveUpWaiting, CHILD_EXIT_TIMEOUT_MS).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    try {
-      await work(controller.signal);
-    } catch (error) {
-      if (!received) {
-        removeCreated(target);
-        throw error;
-      }
+    // Settles once the step under way has stopped (its child has exited), or at the timeout.
+    let stopped = false;
+    const failure = await Promise.race([
+      work(controller.signal).then(() => undefined, (error: unknown) => ({ error })).finally(() => (stopped = true)),
+      childGone.then(() => undefined),
+    ]);
+    if (failure && !(await cancelledAfterFailure(controller.signal))) {
+      removeCreated(target);
+      throw failure.error;
     }
     if (received) {
       removeCreated(target);
       process.stderr.write(`\n${pc.red('✖')} Cancelled (${received}): removed what this run created in ${directory}\n`);
       process.exitCode = 128 + osConstants.signals[received];
+      // Something the child started still holds its output open: do not wait for it.
+      if (!stopped) process.exit();
     }
   } finally {
     process.off('SIGINT', onSignal);

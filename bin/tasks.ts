@@ -1,4 +1,5 @@
 import type { PackageManager } from '../generators/shared/package-managers.js';
+import { cancelledAfterFailure } from './abort.js';
 import { installCommand } from './package-manager.js';
 
 /** The install failed on its own (not cancelled): the files stay, the user is told how to retry. */
@@ -23,10 +24,7 @@ export async function installDependencies(root: string, pm: PackageManager, sign
     });
     spinner.succeed(`Installed dependencies with ${pm}`);
   } catch (error) {
-    // A Ctrl-C on a terminal reaches the package manager too, which may exit before our own
-    // handler has run: give it a moment, so that a cancelled install is not taken for a failed one.
-    if (!signal.aborted) await new Promise((resolve) => setTimeout(resolve, 100));
-    if (signal.aborted) {
+    if (await cancelledAfterFailure(signal)) {
       spinner.stop();
       throw error;
     }

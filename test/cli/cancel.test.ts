@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_TIMEOUT_MS, CREATE_BIN, fakeCommands, listTree, tempDir } from './run-cli.js';
@@ -14,6 +14,9 @@ const HANG = (marker: string) => `: > "${marker}"; exec sleep 60`;
 const fakes = {
   install: (marker: string) => fakeCommands({ npm: `if [ "$1" = install ]; then ${HANG(marker)}; fi; exec "$REAL_NPM" "$@"` }),
   add: (marker: string) => fakeCommands({ git: `if [ "$1" = add ]; then "$REAL_GIT" "$@"; ${HANG(marker)}; fi; exec "$REAL_GIT" "$@"` }),
+  // npm's own children may outlive it and keep its output open; this one also ignores SIGTERM.
+  orphan: (marker: string) =>
+    fakeCommands({ npm: `(trap '' TERM INT; exec sleep 30) & echo $! > "${marker}.orphan"; ${HANG(marker)}` }),
   commit: (marker: string) => fakeCommands({ git: `if [ "$1" = commit ]; then "$REAL_GIT" add --all; ${HANG(marker)}; fi; exec "$REAL_GIT" "$@"` }),
 };
 
@@ -29,7 +32,7 @@ interface Cancelled {
  */
 async function cancelAt(point: keyof typeof fakes, signal: NodeJS.Signals, to: 'cli' | 'group', cwd: string, target: string): Promise<Cancelled> {
   const marker = path.join(tempDir('csb-marker-'), 'reached');
-  const args = [CREATE_BIN, target, '--yes', ...(point === 'install' ? [] : ['--no-install'])];
+  const args = [CREATE_BIN, target, '--yes', ...(point === 'install' || point === 'orphan' ? [] : ['--no-install'])];
   const child = spawn(process.execPath, args, {
     cwd,
     env: { ...process.env, NO_COLOR: '1', ...GIT_IDENTITY, ...fakes[point](marker) },
@@ -53,6 +56,7 @@ async function cancelAt(point: keyof typeof fakes, signal: NodeJS.Signals, to: '
     clearTimeout(timer);
     return { ...result, stderr };
   } finally {
+    if (existsSync(`${marker}.orphan`)) process.kill(Number(readFileSync(`${marker}.orphan`, 'utf8')), 'SIGKILL');
     try {
       process.kill(-child.pid!, 'SIGKILL');
     } catch {
@@ -73,6 +77,15 @@ describe('create: Ctrl-C or SIGTERM while writing removes everything this run cr
     expect(result.stderr).toContain(`Cancelled (${signal}): removed what this run created in a/b/c/app`);
     expect(result.stderr).not.toMatch(/^\s+at /m);
     // Not one file left, and not the parent folders a/b/c this run made either.
+    expect(listTree(cwd)).toEqual([]);
+  });
+
+  it('does not wait for ever for a child of npm that holds its output open', async () => {
+    const cwd = tempDir();
+    const started = Date.now();
+    const result = await cancelAt('orphan', 'SIGINT', 'cli', cwd, 'app');
+    expect(result.code, result.stderr).toBe(130);
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(listTree(cwd)).toEqual([]);
   });
 
