@@ -6,11 +6,11 @@ import tseslint from "typescript-eslint";
 
 // ─── Team choices: tune the rule set here ──────────────────────────────────────────────────────
 // Everything below this block is wiring; a change of policy belongs here, with its reason.
-// Every rule is "error" or "off": `npm run lint` fails on any warning (--max-warnings=0), so a
+// Every rule is "error" or "off": `<%= pm.run('lint') %>` fails on any warning (--max-warnings=0), so a
 // "warn" would still break CI while looking optional in the editor. Any "warn", ours or a preset's,
 // is raised to "error" at the end of this file.
 
-// Import groups, a blank line between groups, sorted by path within each; `npm run lint -- --fix` applies them.
+// Import groups, a blank line between groups, sorted by path within each; `<%= pm.exec('eslint') %> --fix .` applies them.
 // Each entry is a regex on the import path; see eslint-plugin-simple-import-sort's "Custom grouping".
 const importGroups = [
   ["^\\u0000"], // side-effect imports (`import "./setup.js"`): kept first and in place, their order may matter
@@ -38,7 +38,7 @@ const rulesOff = {};
 
 const config = defineConfig(
   {
-    ignores: ["**/node_modules/", "**/dist/", "**/coverage/", "**/src/generated/", ".gitlab-ci-local/"],
+    ignores: ["**/node_modules/", "**/dist/", "**/coverage/", "**/src/generated/", ".gitlab-ci-local/", "<%= pm.ci.cache.dir %>/"],
   },
   eslint.configs.recommended,
   tseslint.configs.recommendedTypeChecked,

@@ -19,6 +19,7 @@ import { startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../suppo
  * own scripts (all written for pnpm) pass, integration tests included against real etcd and MariaDB.
  */
 const PNPM = fileURLToPath(new URL('../../node_modules/.bin/pnpm', import.meta.url));
+const GITLAB_CI_LOCAL = fileURLToPath(new URL('../../node_modules/.bin/gitlab-ci-local', import.meta.url));
 
 function pnpm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(PNPM, args, {
@@ -94,10 +95,23 @@ describe('a repo made for pnpm', () => {
       expect(result.output).not.toMatch(/skipped/i);
     }, 300_000);
 
+    it.runIf(choices.ci === 'gitlab')('passes its own GitLab install and lint jobs, run by gitlab-ci-local (shell executor), pnpm fetched by npx as in the image', () => {
+      const result = spawnSync(GITLAB_CI_LOCAL, ['--force-shell-executor', '--concurrency', '1', '--needs', 'lint'], {
+        cwd: repo,
+        env: node24Env({ ...process.env, CI: 'true', NO_COLOR: '1' }),
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const output = `${result.stdout}\n${result.stderr}`;
+      expect(result.status, output).toBe(0);
+      expect(output).toMatch(/install \$ npx --yes pnpm@11\.\d+\.\d+ install --frozen-lockfile/);
+      for (const job of ['install', 'lint']) expect(output).toMatch(new RegExp(`PASS\\s+${job}\\b`));
+    }, 600_000);
+
     it.each(['build', 'runtime'] as const)('installs as the %s stage of a service\'s Dockerfile does (pnpm, no other service present)', (stage) => {
       const replay = replayDockerfileInstall(repo, 'services/order-book/Dockerfile', stage);
       expect(replay.status, replay.output).toBe(0);
-      expect(replay.commands.join('\n')).toMatch(/pnpm install --frozen-lockfile.* --filter @app\/order-book/);
+      expect(replay.commands.join('\n')).toMatch(/npm install --global .*pnpm@11\.\d+\.\d+\s+&&\s+pnpm install --frozen-lockfile.* --filter @app\/order-book/);
     }, 300_000);
   });
 });

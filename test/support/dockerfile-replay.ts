@@ -1,18 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tempDir } from '../cli/run-cli.js';
 import { node24Env } from './node24.js';
-
-const BIN_DIR = fileURLToPath(new URL('../../node_modules/.bin', import.meta.url));
 
 /**
  * No Docker engine runs here, so a Dockerfile's install is replayed without one: the stage's COPY
  * lines (from the build context) into an empty folder, then its RUN lines up to and including the
- * install, with Node 24 and this project's pnpm on PATH standing in for the image's (`corepack enable`
- * is the image's way to get that pnpm and is skipped). What the install sees is exactly what the
- * image would: the files the COPY lines name, nothing else.
+ * install, as written, with Node 24 standing in for the image's Node and a scratch npm prefix for its
+ * global folder (so `npm install --global pnpm@…` installs for real, into that prefix only). What
+ * the install sees is exactly what the image would: the files the COPY lines name, nothing else.
  */
 export function replayDockerfileInstall(repo: string, dockerfile: string, stage: 'build' | 'runtime') {
   const text = readFileSync(path.join(repo, dockerfile), 'utf8').replace(/\\\n\s*/g, ' ');
@@ -35,13 +32,18 @@ export function replayDockerfileInstall(repo: string, dockerfile: string, stage:
       }
     }
     if (run) {
-      commands.push(run[1]!.replace(/^corepack enable && /, ''));
+      commands.push(run[1]!);
       if (/\b(npm ci|pnpm install)\b/.test(run[1]!)) break;
     }
   }
   if (!commands.some((command) => /\b(npm ci|pnpm install)\b/.test(command))) throw new Error(`${dockerfile} ${stage}: no install`);
+  const prefix = tempDir('csb-docker-global-');
   const env = node24Env();
-  env.PATH = `${env.PATH!.split(path.delimiter)[0]}${path.delimiter}${BIN_DIR}${path.delimiter}${env.PATH!.split(path.delimiter).slice(1).join(path.delimiter)}`;
-  const result = spawnSync('sh', ['-ec', commands.join('\n')], { cwd: workdir, env: { ...env, npm_config_fund: 'false' }, encoding: 'utf8' });
+  env.PATH = `${path.join(prefix, 'bin')}${path.delimiter}${env.PATH}`;
+  const result = spawnSync('sh', ['-ec', commands.join('\n')], {
+    cwd: workdir,
+    env: { ...env, npm_config_prefix: prefix, npm_config_fund: 'false' },
+    encoding: 'utf8',
+  });
   return { context, commands, status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }

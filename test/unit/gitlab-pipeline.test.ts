@@ -153,7 +153,7 @@ describe.each(CASES)('GitLab pipeline, $title (planned by gitlab-ci-local)', ({ 
       expect((jobs.get(name)!.needs ?? []).map((n) => n.job), name).toEqual(name === 'ops:runbooks' ? ['install'] : []);
     }
     // check-ops.mjs reads alerts.yml with the `yaml` devDependency: `npm ci` first.
-    expect(pipeline['ops:runbooks']).toMatchObject({ extends: '.npm', script: ['npm run ops:check'] });
+    expect(pipeline['ops:runbooks']).toMatchObject({ extends: '.dependencies', script: ['npm run ops:check'] });
     expect(pipeline['ops:rules']).toMatchObject({ image: { name: IMAGE_TAGS.prometheus, entrypoint: [''] } });
     expect(pipeline['ops:alertmanager']).toMatchObject({ image: { name: IMAGE_TAGS.alertmanager, entrypoint: [''] } });
   });
@@ -227,7 +227,7 @@ describe('GitLab `commits` job, run by gitlab-ci-local (shell executor) in a mer
     git(repo, 'commit', '-q', '--allow-empty', '-m', 'fix!: drop the old flag');
     const run = runCommits();
     expect(run.status, run.output).toBe(0);
-    expect(run.output).toMatch(new RegExp(`check-commit-messages\\.mjs ${base}\\.\\.${git(repo, 'rev-parse', 'HEAD')}`));
+    expect(run.output).toMatch(new RegExp(`Commit subjects of ${base}\\.\\.${git(repo, 'rev-parse', 'HEAD')} \\(\\d+\\) follow`));
     expect(run.output).toMatch(/PASS\s+commits/);
   }, 60_000);
 

@@ -192,7 +192,7 @@ describe('Jenkins CI: structural check (no Jenkins here)', () => {
       expect(block(commits, 'when').children!.map((c) => c.name)).toEqual(['changeRequest']);
       expect(childrenNamed(block(commits, 'agent', 'docker'), 'image')[0]?.strings).toEqual([images.nodeWithGit]);
       const [script] = shellScripts(commits);
-      expect(script).toContain('npm run commits:check -- "origin/$CHANGE_TARGET..HEAD"');
+      expect(script).toContain('node scripts/check-commit-messages.mjs "origin/$CHANGE_TARGET..HEAD"');
       expect(script).toContain('git fetch --no-tags origin "+refs/heads/$CHANGE_TARGET:refs/remotes/origin/$CHANGE_TARGET"');
     });
 
@@ -246,7 +246,7 @@ describe('Jenkins CI: structural check (no Jenkins here)', () => {
       const inside = findAll(steps, (n) => n.name === 'docker.image' && n.source.includes('.inside('));
       expect(inside).toHaveLength(1);
       expect(inside[0]!.strings).toEqual([images.node, '--network ${env.SIDECARS}']);
-      expect(shellScripts(inside[0]!)).toEqual(['npm test']);
+      expect(shellScripts(inside[0]!)).toEqual(['npm run test']);
       expect(inside[0]!.line).toBeGreaterThan(block(steps, 'timeout').line);
       // The sidecars are stopped whatever happens.
       const cleanup = shellScripts(block(test, 'post', 'cleanup'));

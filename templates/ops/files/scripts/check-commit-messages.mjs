@@ -26,8 +26,9 @@ if (!range) {
   process.exit(1);
 }
 const log = execFileSync("git", ["log", "--no-merges", "--format=%h %s", range], { encoding: "utf8" });
+const lines = log.split("\n").filter(Boolean);
 let failures = 0;
-for (const line of log.split("\n").filter(Boolean)) {
+for (const line of lines) {
   const [hash, ...words] = line.split(" ");
   const subject = words.join(" ");
   const reason = problem(subject);
@@ -40,4 +41,4 @@ if (failures > 0) {
   console.error(`${failures} commit subject(s) do not follow Conventional Commits.`);
   process.exit(1);
 }
-console.log("Commit subjects follow Conventional Commits.");
+console.log(`Commit subjects of ${range} (${lines.length}) follow Conventional Commits.`);
