@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FsTree, flushChanges } from 'nx/src/generators/tree.js';
@@ -8,7 +8,7 @@ import { allCombinations } from '../../generators/lockfile/pool-manifest.js';
 import { nextService, type ProjectAnswers } from '../../generators/shared/answers.js';
 import type { StackChoices } from '../../generators/shared/choices.js';
 import { workspaceGenerator } from '../../generators/workspace/generator.js';
-import { tempDir } from '../cli/run-cli.js';
+import { runCreate, tempDir } from '../cli/run-cli.js';
 import { replayDockerfileInstall } from '../support/dockerfile-replay.js';
 import { node24Env } from '../support/node24.js';
 import { startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../support/servers.js';
@@ -44,6 +44,24 @@ function render(choices: StackChoices, serviceNames = ['api', 'order-book']): st
 const label = (c: StackChoices) => `${c.rpc}-${c.discovery}-${c.db}-${c.ci}`;
 
 describe('a repo made for pnpm', () => {
+  it('is what `pnpm create startup-backend` makes: installed by pnpm, lockfile kept byte for byte, committed, pnpm next steps', () => {
+    const cwd = tempDir('csb-pnpm-create-');
+    // As `pnpm create` runs it: pnpm's user agent, this project's pnpm first on PATH.
+    const env = node24Env({ ...process.env, npm_config_user_agent: 'pnpm/11.28.11 npm/? node/v24.22.3 linux x64' });
+    env.PATH = `${path.dirname(PNPM)}${path.delimiter}${env.PATH}`;
+    const created = runCreate(['app', '--yes'], { cwd, env });
+    expect(created.status, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/pnpm (run )?lint && pnpm (run )?typecheck && pnpm (run )?test/);
+    const repo = path.join(cwd, 'app');
+    expect(existsSync(path.join(repo, 'node_modules', '.pnpm'))).toBe(true);
+    expect(existsSync(path.join(repo, 'package-lock.json'))).toBe(false);
+    const status = spawnSync('git', ['status', '--porcelain'], { cwd: repo, encoding: 'utf8' });
+    expect(status.stdout.trim()).toBe('');
+    expect(JSON.parse(readFileSync(path.join(repo, '.startup-backend.json'), 'utf8'))).toMatchObject({ packageManager: 'pnpm' });
+    const rendered = render({ rpc: 'grpc', discovery: 'etcd', db: 'mysql', ci: 'gitlab' }, ['api']);
+    expect(readFileSync(path.join(repo, 'pnpm-lock.yaml'), 'utf8')).toBe(readFileSync(path.join(rendered, 'pnpm-lock.yaml'), 'utf8'));
+  }, 300_000);
+
   it.each(allCombinations().map((c) => [label(c), c] as const))('%s: pnpm rewrites its pnpm-lock.yaml byte for byte', (_label, choices) => {
     const repo = render(choices);
     const shipped = readFileSync(path.join(repo, 'pnpm-lock.yaml'), 'utf8');
