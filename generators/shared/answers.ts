@@ -43,7 +43,7 @@ export function nextService(name: string, existing: readonly ServiceAnswers[]): 
 export function serializeAnswers(answers: ProjectAnswers): string {
   const ordered = {
     $comment:
-      'Written by create-startup-backend. Do not edit by hand: `startup-backend upgrade` re-renders the templates from these answers.',
+      'Written by create-startup-backend: the answers this repository was generated from. Keep it committed and do not edit it by hand: the planned `startup-backend add service` and `upgrade` commands will re-render the templates from it.',
     templateVersion: answers.templateVersion,
     projectName: answers.projectName,
     rpc: answers.rpc,

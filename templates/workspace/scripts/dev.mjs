@@ -42,7 +42,7 @@ function stop(code) {
   setTimeout(() => children.forEach((child) => child.kill("SIGKILL")), 20_000).unref();
 }
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => stop(0));
-// Output piped into a reader that is gone (`npm run dev | tee log` after Ctrl-C) must not stop the stopping.
+// Output piped into a reader that is gone (`<%= pm.run('dev') %> | tee log` after Ctrl-C) must not stop the stopping.
 let readerGone = false;
 for (const out of [process.stdout, process.stderr]) {
   out.on("error", () => {

@@ -2,10 +2,10 @@
 // Checks what promtool and amtool do not: every alert of ops/prometheus/alerts.yml has a `severity` label
 // (Alertmanager routes on it), a `dashboard_url` and a `runbook_url` naming a runbook that exists, and every
 // runbook in docs/runbooks/ is linked by an alert (procedures/ holds procedures, not alert runbooks).
-// alerts.yml is read as YAML (the `yaml` package, a root devDependency: run `npm ci` first), in any style
+// alerts.yml is read as YAML (the `yaml` package, a root devDependency: run `<%= pm.install %>` first), in any style
 // promtool accepts, block or flow; `promtool check rules` validates it as Prometheus rules.
 //
-//   node scripts/check-ops.mjs        (npm run ops:check)
+//   node scripts/check-ops.mjs        (<%= pm.run('ops:check') %>)
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
