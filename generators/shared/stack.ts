@@ -31,7 +31,11 @@ export interface ContainerSpec {
   dataPath?: string;
   /** Compose healthcheck `test` (CMD form) telling when the server accepts connections. */
   healthcheck?: string[];
-  /** Variables the integration tests read; `{host}` stands for wherever the container is reachable. */
+  /**
+   * Variables the integration tests read; `{host}` stands for wherever the container is reachable.
+   * A database's `TEST_DATABASE_URL` names the server only (no database): each service's tests then
+   * create and use their own `<service>_test`.
+   */
   testEnv: Record<string, string>;
   /**
    * Variables a service container needs to reach this server in the compose stack. Placeholders:
