@@ -1,13 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { FsTree, flushChanges } from 'nx/src/generators/tree.js';
 import { describe, expect, it } from 'vitest';
 import { allCombinations } from '../../generators/lockfile/pool-manifest.js';
-import { nextService, type ProjectAnswers } from '../../generators/shared/answers.js';
-import { workspaceGenerator } from '../../generators/workspace/generator.js';
 import { tempDir } from '../cli/run-cli.js';
 import { replayDockerfileInstall } from '../support/dockerfile-replay.js';
+import { answersFor, renderToDisk } from '../unit/fixtures.js';
 import { node24Env } from '../support/node24.js';
 
 /**
@@ -27,20 +25,11 @@ function npm(args: string[], cwd: string) {
   return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }
 
-function render(dir: string, answers: ProjectAnswers) {
-  const tree = new FsTree(dir, false);
-  workspaceGenerator(tree, answers);
-  flushChanges(dir, tree.listChanges());
-}
-
 describe('the generated package-lock.json (npm, Node 24)', () => {
   it.each(allCombinations().map((c) => [`${c.rpc}-${c.discovery}-${c.db}-${c.ci}`, c] as const))(
     '%s with two services: npm rewrites it byte for byte',
     (_label, choices) => {
-      const dir = path.join(tempDir('csb-lock-'), 'app');
-      const services = [nextService('api', [])];
-      services.push(nextService('order-book', services));
-      render(dir, { templateVersion: '0.0.0', projectName: 'app', ...choices, services });
+      const dir = renderToDisk(path.join(tempDir('csb-lock-'), 'app'), { ...answersFor(choices, ['api', 'order-book']), projectName: 'app' });
       const shipped = readFileSync(path.join(dir, 'package-lock.json'), 'utf8');
       const result = npm(['install', '--package-lock-only', '--ignore-scripts'], dir);
       expect(result.status, result.output).toBe(0);
@@ -50,10 +39,7 @@ describe('the generated package-lock.json (npm, Node 24)', () => {
   );
 
   it.each(['build', 'runtime'] as const)('installs with npm ci as the %s stage of a service\'s Dockerfile does: no other service present', (stage) => {
-    const dir = path.join(tempDir('csb-lock-docker-'), 'app');
-    const services = [nextService('api', [])];
-    services.push(nextService('ledger', services));
-    render(dir, { templateVersion: '0.0.0', projectName: 'app', rpc: 'grpc', discovery: 'etcd', db: 'mysql', ci: 'gitlab', services });
+    const dir = renderToDisk(path.join(tempDir('csb-lock-docker-'), 'app'), { ...answersFor({}, ['api', 'ledger']), projectName: 'app' });
     const replay = replayDockerfileInstall(dir, 'services/ledger/Dockerfile', stage);
     expect(replay.status, replay.output).toBe(0);
     expect(replay.commands.join('\n')).toMatch(/npm ci --workspace=@app\/ledger/);

@@ -2,16 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FsTree, flushChanges } from 'nx/src/generators/tree.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allCombinations } from '../../generators/lockfile/pool-manifest.js';
-import { nextService, type ProjectAnswers } from '../../generators/shared/answers.js';
 import type { StackChoices } from '../../generators/shared/choices.js';
-import { workspaceGenerator } from '../../generators/workspace/generator.js';
 import { runCreate, tempDir } from '../cli/run-cli.js';
 import { replayDockerfileInstall } from '../support/dockerfile-replay.js';
 import { node24Env } from '../support/node24.js';
 import { startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../support/servers.js';
+import { answersFor, renderToDisk } from '../unit/fixtures.js';
 
 /**
  * A repo made for pnpm (pnpm 11, this project's devDependency, on Node 24): its shipped
@@ -32,13 +30,8 @@ function pnpm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
 }
 
 function render(choices: StackChoices, serviceNames = ['api', 'order-book']): string {
-  const dir = path.join(tempDir('csb-pnpm-'), 'app');
-  const services = serviceNames.reduce<ProjectAnswers['services']>((list, name) => [...list, nextService(name, list)], []);
-  const tree = new FsTree(dir, false);
-  const writeLocalEnv = workspaceGenerator(tree, { templateVersion: '0.0.0', projectName: 'app', ...choices, packageManager: 'pnpm', services });
-  flushChanges(dir, tree.listChanges());
-  writeLocalEnv();
-  return dir;
+  const answers = { ...answersFor(choices, serviceNames), projectName: 'app', packageManager: 'pnpm' as const };
+  return renderToDisk(path.join(tempDir('csb-pnpm-'), 'app'), answers);
 }
 
 const label = (c: StackChoices) => `${c.rpc}-${c.discovery}-${c.db}-${c.ci}`;

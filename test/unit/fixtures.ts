@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { FsTree } from 'nx/src/generators/tree.js';
+import { FsTree, flushChanges } from 'nx/src/generators/tree.js';
 import { DEFAULT_CHOICES, type StackChoices } from '../../generators/shared/choices.js';
 import { nextService, type ProjectAnswers } from '../../generators/shared/answers.js';
 import { TEMPLATE_VERSION } from '../../generators/shared/paths.js';
+import { workspaceGenerator } from '../../generators/workspace/generator.js';
 
 export function answersFor(choices: Partial<StackChoices> = {}, serviceNamesList = ['api']): ProjectAnswers {
   const services = serviceNamesList.reduce<ProjectAnswers['services']>(
@@ -33,5 +34,14 @@ export function writeFiles(dir: string, files: ReadonlyMap<string, Buffer | stri
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     writeFileSync(path.join(dir, file), content);
   }
+  return dir;
+}
+
+/** Renders the whole repository onto disk at `dir`, `.env` files included, as `create --no-install --no-git` does. */
+export function renderToDisk(dir: string, answers: ProjectAnswers): string {
+  const tree = new FsTree(dir, false);
+  const writeLocalEnv = workspaceGenerator(tree, answers);
+  flushChanges(dir, tree.listChanges());
+  writeLocalEnv();
   return dir;
 }

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { FsTree } from 'nx/src/generators/tree.js';
 import { describe, expect, it } from 'vitest';
 import { importersOf, NPM_POOL_FILE } from '../../generators/lockfile/generator.js';
 import { composeNpmLockfile, poolFromLockfile, type PackagePool } from '../../generators/lockfile/npm-lockfile.js';
 import { allCombinations, poolManifest } from '../../generators/lockfile/pool-manifest.js';
-import { nextService } from '../../generators/shared/answers.js';
 import { workspaceGenerator } from '../../generators/workspace/generator.js';
+import { answersFor, emptyTree } from './fixtures.js';
 
 /** A pool with the shapes npm produces: nesting, optional, peer, peerOptional and dev-only packages. */
 const POOL: PackagePool = {
@@ -76,9 +75,8 @@ describe('the shipped pool', () => {
   it.each(allCombinations().map((c) => [`${c.rpc}-${c.discovery}-${c.db}-${c.ci}`, c] as const))(
     'composes the lockfile of %s with two services',
     (_label, choices) => {
-      const answers = { templateVersion: '0.0.0', projectName: 'app', ...choices, services: [nextService('api', [])] };
-      answers.services.push(nextService('order-book', answers.services));
-      const tree = new FsTree('/nonexistent-lockfile-test', false);
+      const answers = { ...answersFor(choices, ['api', 'order-book']), projectName: 'app' };
+      const tree = emptyTree();
       workspaceGenerator(tree, answers);
       const { packages } = JSON.parse(tree.read('package-lock.json', 'utf-8')!) as { packages: Record<string, unknown> };
       expect(packages['node_modules/@app/order-book']).toEqual({ resolved: 'services/order-book', link: true });
