@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/bin/create.js';
+import { main } from '../dist/create-startup-backend.js';
 
 await main(process.argv.slice(2));

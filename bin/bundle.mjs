@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Build step after tsc: bundles the CLI (dist/bin/create.js and what it imports) into
+// dist/create-startup-backend.js with the few nx modules the generators run (the virtual tree and
+// generateFiles, names), so that `npm create` installs neither nx nor @nx/devkit (their barrels load
+// nx's native binary, its daemon client and ts-node hooks). The other dependencies stay external.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(import.meta.url);
+const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const devkitDir = path.dirname(require.resolve('@nx/devkit/package.json'));
+const nxDir = path.dirname(require.resolve('nx/package.json'));
+
+// What the generators import from @nx/devkit, taken from the modules that define it, not its barrel.
+const devkit = `export { generateFiles, OverwriteStrategy } from ${JSON.stringify(path.join(nxDir, 'dist/src/generators/utils/generate-files.js'))};
+export { names } from ${JSON.stringify(path.join(devkitDir, 'dist/src/utils/names.js'))};`;
+// nx's tree and generateFiles report errors through nx's logger and output modules, which pull in the
+// daemon client; the same messages go to stderr here.
+const logger = `exports.logger = { error: (...a) => console.error(...a), warn: (...a) => console.warn(...a), info: (...a) => console.info(...a), log: (...a) => console.log(...a) };`;
+const output = `exports.output = { error: ({ title, bodyLines = [] }) => console.error([title, ...bodyLines].join('\\n')) };`;
+
+const nxModules = {
+  name: 'nx-modules',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^@nx\/devkit$/ }, () => ({ path: 'devkit', namespace: 'nx-shim' }));
+    bundle.onResolve({ filter: /^\.\.\/(\.\.\/)?utils\/(logger|output)$/ }, (args) =>
+      args.importer.startsWith(path.join(nxDir, 'dist/src/generators'))
+        ? { path: path.basename(args.path), namespace: 'nx-shim' }
+        : undefined,
+    );
+    bundle.onLoad({ filter: /.*/, namespace: 'nx-shim' }, (args) =>
+      args.path === 'devkit'
+        ? { contents: devkit, loader: 'js', resolveDir: root }
+        : { contents: args.path === 'logger' ? logger : output, loader: 'js' },
+    );
+  },
+};
+
+await build({
+  entryPoints: [path.join(root, 'dist/bin/create.js')],
+  outfile: path.join(root, 'dist/create-startup-backend.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20.19',
+  external: Object.keys(manifest.dependencies),
+  plugins: [nxModules],
+  // The bundled CommonJS modules call require() for Node's built-ins and for ejs.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+// Their licences ship with the code taken from them (@nx/devkit ships none: its package.json says MIT,
+// the licence of nx, whose authors it shares).
+mkdirSync(path.join(root, 'dist/licenses'), { recursive: true });
+for (const [name, dir] of [['nx', nxDir], ['nx-devkit', devkitDir], ['tslib', path.dirname(require.resolve('tslib/package.json'))]]) {
+  const file = ['LICENSE', 'LICENSE.txt', 'LICENSE.md'].map((candidate) => path.join(dir, candidate)).find(existsSync);
+  const { name: packageName, version, license } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const text = file ? readFileSync(file, 'utf8') : `License: ${license} (from its package.json; the package ships no licence file)\n`;
+  writeFileSync(path.join(root, 'dist/licenses', `${name}.txt`), `${packageName}@${version}\n\n${text}`);
+}
