@@ -2,7 +2,7 @@
 // npm run bench: the speed and size figures of docs/benchmarks.md, as medians on this machine, each
 // measured side by side with the last release (docs/releases.json, built from its commit in a git
 // worktree), so a loaded machine moves both and the ratio stays meaningful.
-// Usage: npm run bench [-- --runs N] [-- --skip-install] (skips (c) and (d), which need the npm registry)
+// Usage: npm run bench [-- --runs N] [-- --baseline 0.1.0] [-- --skip-install] (skips (c) and (d), which need the npm registry)
 import { spawnSync, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -45,7 +45,9 @@ function countPackages(nodeModules) {
 
 // The last release, built from its recorded commit, to measure against in the same run.
 const { releases } = JSON.parse(readFileSync(path.join(root, 'docs/releases.json'), 'utf8'));
-const baseline = releases[releases.length - 1];
+const baselineArg = args.indexOf('--baseline');
+const baseline = baselineArg === -1 ? releases[releases.length - 1] : releases.find((r) => r.version === args[baselineArg + 1]);
+if (!baseline) throw new Error(`--baseline ${args[baselineArg + 1]}: no such release in docs/releases.json`);
 const baselineDir = temp(`csb-bench-${baseline.version}-`);
 run('git', ['worktree', 'add', '--detach', baselineDir, baseline.commit], { cwd: root });
 process.on('exit', () => spawnSync('git', ['worktree', 'remove', '--force', baselineDir], { cwd: root }));
