@@ -18,9 +18,6 @@ export interface CreateArgs {
 const STRING_FLAGS = [...CHOICES.map((c) => c.key), 'service', 'package-manager'];
 const BOOLEAN_FLAGS = ['yes', 'install', 'git', 'dry-run', 'help', 'version'];
 const ALIASES: Record<string, string[]> = { yes: ['y'], help: ['h'], version: ['v'] };
-const KNOWN = new Set([
-  ...STRING_FLAGS, ...BOOLEAN_FLAGS, ...Object.values(ALIASES).flat(), 'dryRun', 'packageManager', '_', '--',
-]);
 
 export function helpText(bin: string): string {
   const choiceLines = CHOICES.map(
@@ -55,12 +52,22 @@ Example:
 `;
 }
 
-export function parseCreateArgs(argv: readonly string[]): CreateArgs {
+export interface FlagSpec {
+  string: readonly string[];
+  boolean: readonly string[];
+  aliases: Record<string, string[]>;
+  defaults?: Record<string, boolean>;
+}
+
+const CREATE_FLAGS: FlagSpec = { string: STRING_FLAGS, boolean: BOOLEAN_FLAGS, aliases: ALIASES, defaults: { install: true, git: true } };
+
+/** yargs-parser with what both bins need: unknown options refused, values kept as typed, no switch given both ways. */
+export function parseStrict(argv: readonly string[], spec: FlagSpec): parse.Arguments {
   const parsed = parse([...argv], {
-    string: STRING_FLAGS,
-    boolean: BOOLEAN_FLAGS,
-    alias: ALIASES,
-    default: { install: true, git: true },
+    string: [...spec.string],
+    boolean: [...spec.boolean],
+    alias: spec.aliases,
+    default: spec.defaults ?? {},
     // What the user typed stays a string: `1e3` is not the number 1000.
     configuration: {
       'strip-aliased': false,
@@ -69,18 +76,29 @@ export function parseCreateArgs(argv: readonly string[]): CreateArgs {
       'parse-positional-numbers': false,
     },
   });
-  const unknown = Object.keys(parsed).filter((key) => !KNOWN.has(key));
+  const known = new Set([
+    ...spec.string, ...spec.boolean, ...Object.values(spec.aliases).flat(),
+    ...[...spec.string, ...spec.boolean].map(camelCase), '_', '--',
+  ]);
+  const unknown = Object.keys(parsed).filter((key) => !known.has(key));
   if (unknown.length > 0) {
     const flag = unknown[0]!.length === 1 ? `-${unknown[0]}` : `--${unknown[0]}`;
     throw new UserInputError(`Unknown option ${flag}. Run with --help to see the options.`);
   }
+  assertNoConflictingSwitches(argv, spec);
+  return parsed;
+}
+
+const camelCase = (flag: string) => flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+export function parseCreateArgs(argv: readonly string[]): CreateArgs {
+  const parsed = parseStrict(argv, CREATE_FLAGS);
   const positionals = parsed._.map(String);
   if (positionals.length > 1) {
     throw new UserInputError(
       `Expected one directory, got ${positionals.length} (${positionals.join(', ')}). Quote a path that contains spaces.`,
     );
   }
-  assertNoConflictingSwitches(argv);
   const choices: CreateArgs['choices'] = {};
   for (const { key } of CHOICES) {
     const value = onlyValue(key, parsed[key]);
@@ -101,7 +119,7 @@ export function parseCreateArgs(argv: readonly string[]): CreateArgs {
 }
 
 /** A value option given twice is an error, even with the same value: we never guess which one was meant. */
-function onlyValue(flag: string, value: unknown): string | undefined {
+export function onlyValue(flag: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (Array.isArray(value)) {
     throw new UserInputError(`--${flag} was given ${times(value.length)} (${value.map(String).join(', ')}): pass it once.`);
@@ -109,23 +127,22 @@ function onlyValue(flag: string, value: unknown): string | undefined {
   return String(value).trim();
 }
 
-const SWITCH_NAMES = new Map<string, string>([
-  ...BOOLEAN_FLAGS.map((flag) => [flag, flag] as const),
-  ...Object.entries(ALIASES).flatMap(([flag, aliases]) => aliases.map((alias) => [alias, flag] as const)),
-]);
-
 /**
  * yargs-parser keeps the last of `--git --no-git`; a switch given both ways is an error instead.
  * The same switch twice (`-y --yes`) means the same thing and is accepted.
  */
-function assertNoConflictingSwitches(argv: readonly string[]): void {
+function assertNoConflictingSwitches(argv: readonly string[], spec: FlagSpec): void {
+  const switchNames = new Map<string, string>([
+    ...spec.boolean.map((flag) => [flag, flag] as const),
+    ...Object.entries(spec.aliases).flatMap(([flag, aliases]) => aliases.map((alias) => [alias, flag] as const)),
+  ]);
   const given = new Map<string, { spellings: string[]; values: Set<boolean> }>();
   const end = argv.indexOf('--');
   for (const token of end === -1 ? argv : argv.slice(0, end)) {
     const match = /^--?(no-)?([a-z][a-z-]*)(?:=(.*))?$/i.exec(token);
     if (!match) continue;
     const [, negated, name, explicit] = match;
-    const flag = SWITCH_NAMES.get(name!);
+    const flag = switchNames.get(name!);
     if (!flag || (token.startsWith('--') ? name!.length === 1 : name!.length > 1 || negated)) continue;
     const value = explicit === undefined ? !negated : (explicit !== 'false') !== Boolean(negated);
     const entry = given.get(flag) ?? { spellings: [], values: new Set<boolean>() };

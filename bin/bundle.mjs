@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Build step after tsc: bundles the CLI (dist/bin/create.js and what it imports) into
-// dist/create-startup-backend.js with the few nx modules the generators run (the virtual tree and
+// Build step after tsc: bundles the two CLIs (dist/bin/create.js, dist/bin/startup-backend.js and what
+// they import) into dist/create-startup-backend.js and dist/startup-backend.js with the few nx modules the generators run (the virtual tree and
 // generateFiles, names), so that `npm create` installs neither nx nor @nx/devkit (their barrels load
 // nx's native binary, its daemon client and ts-node hooks). The other dependencies stay external.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,9 +40,18 @@ const nxModules = {
   },
 };
 
+// Chunk names carry a hash: those of an earlier build would otherwise stay and be packed.
+rmSync(path.join(root, 'dist/chunks'), { recursive: true, force: true });
+
 await build({
-  entryPoints: [path.join(root, 'dist/bin/create.js')],
-  outfile: path.join(root, 'dist/create-startup-backend.js'),
+  // The two bins share the generators and the engine: one chunk each, loaded by both.
+  entryPoints: {
+    'create-startup-backend': path.join(root, 'dist/bin/create.js'),
+    'startup-backend': path.join(root, 'dist/bin/startup-backend.js'),
+  },
+  outdir: path.join(root, 'dist'),
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -43,7 +43,7 @@ export function nextService(name: string, existing: readonly ServiceAnswers[]): 
 export function serializeAnswers(answers: ProjectAnswers): string {
   const ordered = {
     $comment:
-      'Written by create-startup-backend: the answers this repository was generated from. Keep it committed and do not edit it by hand: the planned `startup-backend add service` and `upgrade` commands will re-render the templates from it.',
+      'Written by create-startup-backend: the answers this repository was generated from. Keep it committed and do not edit it by hand: `startup-backend add service` (and the planned `upgrade`) re-render the templates from it.',
     templateVersion: answers.templateVersion,
     projectName: answers.projectName,
     rpc: answers.rpc,

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { GeneratorCallback, Tree } from '@nx/devkit';
+import type { Tree } from '@nx/devkit';
 import { packageManagerFolder } from '../shared/package-manager-commands.js';
 import { templateDir } from '../shared/paths.js';
 import { writeAnswers } from '../shared/answers.js';
@@ -8,7 +8,7 @@ import { ciGenerator } from '../ci/generator.js';
 import { lockfileGenerator } from '../lockfile/generator.js';
 import { opsGenerator } from '../ops/generator.js';
 import { serviceGenerator } from '../service/generator.js';
-import { writeLocalEnvFiles } from './local-env.js';
+import { writeLocalEnvFiles, type LocalEnvReport } from './local-env.js';
 import type { WorkspaceGeneratorSchema } from './schema.js';
 
 /**
@@ -21,7 +21,7 @@ export function workspaceGenerator(
   answers: WorkspaceGeneratorSchema,
   // Off only while the lockfile pool itself is being refreshed from the rendered manifests.
   { lockfile = true }: { lockfile?: boolean } = {},
-): GeneratorCallback {
+): () => LocalEnvReport {
   const variables = projectVariables(answers);
   renderFolder(tree, ['workspace'], '.', variables);
   const packageManagerFiles = [...packageManagerFolder(variables.pm.name), 'files'];

@@ -12,7 +12,7 @@ import { runCreate, tempDir } from './run-cli.js';
  * unbundled, for every combination; and it loads no nx package at run time.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BUNDLE = path.join(ROOT, 'dist/create-startup-backend.js');
+const BUNDLE_FILES = ['dist/create-startup-backend.js', 'dist/startup-backend.js', ...readdirSync(path.join(ROOT, 'dist/chunks')).map((chunk) => `dist/chunks/${chunk}`)];
 
 function files(dir: string): Map<string, string> {
   const all = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
@@ -26,9 +26,9 @@ function files(dir: string): Map<string, string> {
   );
 }
 
-describe('the bundled CLI', () => {
+describe('the bundled CLIs', () => {
   it('imports no nx package at run time, and the package does not depend on one', () => {
-    const bundle = readFileSync(BUNDLE, 'utf8');
+    const bundle = BUNDLE_FILES.map((file) => readFileSync(path.join(ROOT, file), 'utf8')).join('\n');
     expect(bundle).not.toMatch(/(?:from\s*|require\()\s*["'](?:nx|@nx\/[\w-]+)(?:\/[^"']*)?["']/);
     const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(Object.keys(manifest.dependencies)).not.toContain('nx');

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CREATE_BIN = fileURLToPath(new URL('../../bin/create-startup-backend.js', import.meta.url));
+export const STARTUP_BACKEND_BIN = fileURLToPath(new URL('../../bin/startup-backend.js', import.meta.url));
 
 /** No run of the CLI may hang a test: one that does is killed and fails. */
 export const CLI_TIMEOUT_MS = 60_000;
@@ -16,9 +17,24 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a user would: a separate node process, no TTY. */
-export function runCreate(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; prefix?: string[] }): CliResult {
-  // `prefix` runs the CLI under another command, e.g. setpriv to drop root.
-  const [command, ...commandArgs] = [...(options.prefix ?? []), process.execPath, CREATE_BIN, ...args];
+export function runCreate(args: string[], options: CliOptions): CliResult {
+  return runBin(CREATE_BIN, args, options);
+}
+
+/** The `startup-backend` bin (add service, ...), run the same way. */
+export function runStartupBackend(args: string[], options: CliOptions): CliResult {
+  return runBin(STARTUP_BACKEND_BIN, args, options);
+}
+
+interface CliOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Runs the CLI under another command, e.g. setpriv to drop root. */
+  prefix?: string[];
+}
+
+function runBin(bin: string, args: string[], options: CliOptions): CliResult {
+  const [command, ...commandArgs] = [...(options.prefix ?? []), process.execPath, bin, ...args];
   const result = spawnSync(command!, commandArgs, {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', ...options.env },

@@ -1,7 +1,7 @@
 // scripts/check-ops.mjs of a generated repo (`npm run ops:check`, run by the ops:runbooks job of both
 // pipelines): run with node in rendered repos, as generated and after the edits a team makes to its alerts
 // and runbooks. promtool and amtool are checked in alerts-runbooks.test.ts and observability.test.ts.
-// The script reads alerts.yml with the generated repo's `yaml` devDependency: this repo's copy stands in
+// The script reads the rule files with the generated repo's `yaml` devDependency: this repo's copy stands in
 // for the install (the same version, DEPENDENCY_VERSIONS.yaml).
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -20,11 +20,13 @@ const YAML_PACKAGE = path.dirname(createRequire(import.meta.url).resolve('yaml/p
 const work = mkdtempSync(path.join(tmpdir(), 'csb-check-ops-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const ALERTS = 'ops/prometheus/alerts.yml';
+const RULES = 'ops/prometheus/rules';
+/** The first service's rule file, where the tests make their edits. */
+const ALERTS = `${RULES}/api.yml`;
 const RUNBOOKS = ['db-pool-saturated', 'registration-lost', 'rpc-error-rate-high', 'rpc-latency-high', 'service-down'];
 const SERVICES = ['api', 'billing-events'];
-/** A problem line: the file (with the alert's line for alerts.yml), what is wrong, then after a colon the fix. */
-const PROBLEM_LINE = /^(ops\/prometheus\/alerts\.yml:\d+: alert \w+ \(group service-[\w-]+\)|docs\/runbooks\/[\w-]+\.md)[ :].+: .+/;
+/** A problem line: the file (with the alert's line for a rule file), what is wrong, then after a colon the fix. */
+const PROBLEM_LINE = /^(ops\/prometheus\/rules\/[\w-]+\.yml:\d+: alert \w+ \(group service-[\w-]+\)|docs\/runbooks\/[\w-]+\.md)[ :].+: .+/;
 
 function render(choices: Partial<StackChoices>): string {
   const tree = emptyTree();
@@ -69,7 +71,7 @@ describe('scripts/check-ops.mjs', () => {
     );
   });
 
-  it('is the ops:check npm script; the yaml it reads alerts.yml with is a root devDependency', () => {
+  it('is the ops:check npm script; the yaml it reads the rule files with is a root devDependency', () => {
     const pkg = JSON.parse(readFileSync(path.join(generated.gitlab, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
       devDependencies: Record<string, string>;
@@ -79,17 +81,16 @@ describe('scripts/check-ops.mjs', () => {
     expect(JSON.parse(readFileSync(path.join(YAML_PACKAGE, 'package.json'), 'utf8'))).toMatchObject({ version: DEPENDENCY_VERSIONS.yaml });
   });
 
-  it('fails when a runbook is deleted: one line per alert that links it, with its line in alerts.yml', () => {
+  it("fails when a runbook is deleted: one line per alert that links it, with its file and line", () => {
     const run = check((repo) => rmSync(path.join(repo, 'docs/runbooks/db-pool-saturated.md')));
     expect(run.status).toBe(1);
-    const text = readFileSync(path.join(generated.gitlab, ALERTS), 'utf8').split('\n');
-    const alertLines = text.flatMap((line, index) => (line.includes('- alert: DbPoolSaturated') ? [index + 1] : []));
     expect(run.problems).toEqual(
-      alertLines.map(
-        (line, index) =>
-          `${ALERTS}:${line}: alert DbPoolSaturated (group service-${SERVICES[index]}): runbook_url docs/runbooks/db-pool-saturated.md ` +
-          'does not exist: write that runbook or fix runbook_url',
-      ),
+      SERVICES.map((service) => {
+        const file = `${RULES}/${service}.yml`;
+        const line = readFileSync(path.join(generated.gitlab, file), 'utf8').split('\n').findIndex((text) => text.includes('- alert: DbPoolSaturated')) + 1;
+        return `${file}:${line}: alert DbPoolSaturated (group service-${service}): runbook_url docs/runbooks/db-pool-saturated.md ` +
+          'does not exist: write that runbook or fix runbook_url';
+      }),
     );
     expect(run.stderr).toMatch(/^2 problem\(s\) in the ops files\.$/m);
   });
@@ -102,7 +103,7 @@ describe('scripts/check-ops.mjs', () => {
     expect(run.problems).toHaveLength(1);
     expect(run.problems[0]).toMatch(PROBLEM_LINE);
     expect(run.problems[0]).toMatch(
-      /^ops\/prometheus\/alerts\.yml:\d+: alert ServiceDown \(group service-api\): runbook_url docs\/runbooks\/svc-down\.md does not exist: write that runbook or fix runbook_url$/,
+      /^ops\/prometheus\/rules\/api\.yml:\d+: alert ServiceDown \(group service-api\): runbook_url docs\/runbooks\/svc-down\.md does not exist: write that runbook or fix runbook_url$/,
     );
   });
 
@@ -211,12 +212,12 @@ describe('scripts/check-ops.mjs', () => {
   it('fails on a file that is not YAML, saying where', () => {
     const run = check((repo) => editAlerts(repo, (text) => text.concat('  - name: broken\n    rules: [\n')));
     expect(run.status).toBe(1);
-    expect(run.problems).toEqual([expect.stringMatching(/^ops\/prometheus\/alerts\.yml: not YAML: .* at line \d+, column \d+:$/)]);
+    expect(run.problems).toEqual([expect.stringMatching(/^ops\/prometheus\/rules\/api\.yml: not YAML: .* at line \d+, column \d+:$/)]);
   });
 
-  it('fails when alerts.yml is missing', () => {
-    const run = check((repo) => rmSync(path.join(repo, ALERTS)));
+  it('fails when the rule files are missing', () => {
+    const run = check((repo) => rmSync(path.join(repo, RULES), { recursive: true }));
     expect(run.status).toBe(1);
-    expect(run.problems[0]).toBe(`${ALERTS}: no alerts found: restore the file, one \`- alert:\` rule per alert`);
+    expect(run.problems[0]).toBe(`${RULES}/: no alerts found: restore the services' rule files, one \`- alert:\` rule per alert`);
   });
 });

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,13 +6,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { tempDir } from '../cli/run-cli.js';
 import { run } from '../support/isolated.js';
+import { freePorts } from '../support/servers.js';
+
+const STOP_WITH_PARENT = fileURLToPath(new URL('../support/stop-with-parent.sh', import.meta.url));
 
 /**
  * The observability profile of a generated repo: Alertmanager's routing (amtool), Prometheus's
  * alerting section (promtool), Grafana's provisioning and one dashboard per service whose queries
  * use only the metrics the service's metrics.ts exports and return data from them (promtool), and
- * the compose profile (docker-compose). Needs `npm run build` (dist/), promtool (Debian package
- * `prometheus`), amtool (`prometheus-alertmanager`) and docker-compose.
+ * the compose profile (docker-compose); a real Prometheus loads the rule files and discovers the targets.
+ * Needs `npm run build` (dist/), prometheus and promtool (Debian package `prometheus`), amtool (`prometheus-alertmanager`) and docker-compose.
  */
 const RENDER_REPO = fileURLToPath(new URL('../support/render-repo.mjs', import.meta.url));
 const SERVICES = ['a', 'order-book', 'abcdefghij-klmnopqrst-uvwxyz12'];
@@ -182,10 +185,8 @@ describe.each(COMBINATIONS)('observability profile ($rpc, $discovery, $db, $ci)'
   });
 
   it("links every alert to its service's dashboard", () => {
-    const rules = parse(read('ops/prometheus/alerts.yml')) as {
-      groups: Array<{ rules: Array<{ alert: string; labels: { service: string }; annotations: Record<string, string> }> }>;
-    };
-    const all = rules.groups.flatMap((g) => g.rules);
+    type Rules = { groups: Array<{ rules: Array<{ alert: string; labels: { service: string }; annotations: Record<string, string> }> }> };
+    const all = SERVICES.flatMap((service) => (parse(read(`ops/prometheus/rules/${service}.yml`)) as Rules).groups.flatMap((g) => g.rules));
     expect(all).toHaveLength(SERVICES.length * 5);
     for (const rule of all) {
       expect(rule.annotations.dashboard_url, rule.alert).toBe(`http://127.0.0.1:3000/d/${dashboard(rule.labels.service).uid}`);
@@ -205,7 +206,7 @@ describe.each(COMBINATIONS)('observability profile ($rpc, $discovery, $db, $ci)'
       inhibit_rules: Array<{ source_matchers: string[]; target_matchers: string[]; equal: string[] }>;
     };
     expect(parsed.route.group_by).toEqual(['alertname', 'service']);
-    const alerts = new Set([...read('ops/prometheus/alerts.yml').matchAll(/- alert: (\w+)$/gm)].map((m) => m[1]));
+    const alerts = new Set([...read(`ops/prometheus/rules/${SERVICES[0]}.yml`).matchAll(/- alert: (\w+)$/gm)].map((m) => m[1]));
     const [inhibit] = parsed.inhibit_rules;
     expect(inhibit?.source_matchers).toEqual(['alertname="ServiceDown"']);
     expect(inhibit?.equal).toEqual(['service']);
@@ -220,6 +221,15 @@ describe.each(COMBINATIONS)('observability profile ($rpc, $discovery, $db, $ci)'
     writeFileSync(path.join(repo, 'alertmanager-examples.yml'), uncommented);
     const examples = run('amtool', ['check-config', 'alertmanager-examples.yml'], { cwd: repo });
     expect(examples.status, examples.output).toBe(0);
+  });
+
+  it('loads every service\'s rule file and scrape targets: a real Prometheus on loopback, each target labelled with its job and service', async () => {
+    const config = path.join(repo, 'ops/prometheus/prometheus.yml');
+    const { targets, ruleGroups } = await prometheusState(config);
+    expect(targets.map((t) => t.labels).sort((a, b) => a.service!.localeCompare(b.service!))).toEqual(
+      [...SERVICES].sort().map((service) => ({ job: service, service, instance: expect.stringMatching(new RegExp(`^${service}:\\d+$`)) })),
+    );
+    expect(ruleGroups.sort()).toEqual(SERVICES.map((service) => `service-${service}`).sort());
   });
 
   it('sends alerts to Alertmanager (promtool check config)', () => {
@@ -273,3 +283,40 @@ describe.each(COMBINATIONS)('observability profile ($rpc, $discovery, $db, $ci)'
     }
   });
 });
+
+/**
+ * Runs Debian's Prometheus on a free loopback port with the generated config until it has loaded the rule
+ * files and discovered the targets (bounded, 20 s), and stops it. The targets' addresses are compose
+ * service names, which do not resolve here: only their discovery and labels are checked.
+ */
+async function prometheusState(config: string): Promise<{ targets: Array<{ labels: Record<string, string> }>; ruleGroups: string[] }> {
+  const [port] = await freePorts(1);
+  const storage = tempDir('csb-prometheus-');
+  const server = spawn('/bin/sh', [STOP_WITH_PARENT, '--rm', storage, '--', 'prometheus', `--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, `--storage.tsdb.path=${storage}`], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  let log = '';
+  server.stderr.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  const api = async (endpoint: string) => {
+    const response = await fetch(`http://127.0.0.1:${port}/api/v1/${endpoint}`);
+    return ((await response.json()) as { data: unknown }).data;
+  };
+  try {
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 250))) {
+      try {
+        const { activeTargets } = (await api('targets')) as { activeTargets: Array<{ labels: Record<string, string> }> };
+        const { groups } = (await api('rules')) as { groups: Array<{ name: string }> };
+        if (activeTargets.length >= SERVICES.length && groups.length >= SERVICES.length) {
+          return { targets: activeTargets.map(({ labels }) => ({ labels })), ruleGroups: groups.map((g) => g.name) };
+        }
+      } catch {
+        // Not listening yet.
+      }
+    }
+    throw new Error(`Prometheus did not load the targets and rules within 20 s:\n${log}`);
+  } finally {
+    server.kill('SIGTERM');
+    await exited;
+  }
+}

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Checks what promtool and amtool do not: every alert of ops/prometheus/alerts.yml has a `severity` label
+// Checks what promtool and amtool do not: every alert of ops/prometheus/rules/*.yml has a `severity` label
 // (Alertmanager routes on it), a `dashboard_url` and a `runbook_url` naming a runbook that exists, and every
 // runbook in docs/runbooks/ is linked by an alert (procedures/ holds procedures, not alert runbooks).
-// alerts.yml is read as YAML (the `yaml` package, a root devDependency: run `<%= pm.install %>` first), in any style
+// Each rule file is read as YAML (the `yaml` package, a root devDependency: run `<%= pm.install %>` first), in any style
 // promtool accepts, block or flow; `promtool check rules` validates it as Prometheus rules.
 //
 //   node scripts/check-ops.mjs        (<%= pm.run('ops:check') %>)
@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const ALERTS = "ops/prometheus/alerts.yml";
+const RULES = "ops/prometheus/rules";
 const RUNBOOKS = "docs/runbooks";
 
 /**
@@ -31,22 +31,24 @@ function texts(value) {
 
 /**
  * @typedef {{ name: string, group: string, line: number, labels: Record<string, string>, annotations: Record<string, string> }} Alert
+ * @typedef {Alert & { file: string }} FileAlert
+ * @param {string} file the rule file, from the repository root
  * @param {string} text
- * @returns {{ alerts: Alert[], errors: string[] }} the alerting rules (recording rules are skipped), each with
+ * @returns {{ alerts: FileAlert[], errors: string[] }} the alerting rules (recording rules are skipped), each with
  *   the line it starts on; `errors` say why the file is not YAML.
  */
-function readAlerts(text) {
+function readAlerts(file, text) {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter });
   if (document.errors.length > 0) {
     return {
       alerts: [],
-      errors: document.errors.map((error) => `${ALERTS}: not YAML: ${error.message.split("\n")[0]}`),
+      errors: document.errors.map((error) => `${file}: not YAML: ${error.message.split("\n")[0]}`),
     };
   }
   /** @param {unknown} node */
   const items = (node) => (isSeq(node) ? node.items : []);
-  /** @type {Alert[]} */
+  /** @type {FileAlert[]} */
   const alerts = [];
   for (const group of items(document.get("groups"))) {
     if (!isMap(group)) continue;
@@ -55,6 +57,7 @@ function readAlerts(text) {
       const rule = isMap(node) ? node.toJSON() : {};
       if (rule.alert === undefined) continue;
       alerts.push({
+        file,
         name: String(rule.alert),
         group: String(group.get("name") ?? ""),
         line: lineCounter.linePos(node.range?.[0] ?? 0).line,
@@ -66,20 +69,25 @@ function readAlerts(text) {
   return { alerts, errors: [] };
 }
 
-const alertsFile = path.join(root, ALERTS);
-const { alerts, errors } = existsSync(alertsFile)
-  ? readAlerts(readFileSync(alertsFile, "utf8"))
-  : { alerts: [], errors: [] };
+const ruleFiles = existsSync(path.join(root, RULES))
+  ? readdirSync(path.join(root, RULES))
+      .filter((name) => name.endsWith(".yml") || name.endsWith(".yaml"))
+      .sort()
+      .map((name) => `${RULES}/${name}`)
+  : [];
+const read = ruleFiles.map((file) => readAlerts(file, readFileSync(path.join(root, file), "utf8")));
+const alerts = read.flatMap((result) => result.alerts);
+const errors = read.flatMap((result) => result.errors);
 /** @type {string[]} */
 const problems = [...errors];
 if (errors.length === 0 && alerts.length === 0) {
-  problems.push(`${ALERTS}: no alerts found: restore the file, one \`- alert:\` rule per alert`);
+  problems.push(`${RULES}/: no alerts found: restore the services' rule files, one \`- alert:\` rule per alert`);
 }
 
 /** @type {Set<string>} */
 const linked = new Set();
 for (const alert of alerts) {
-  const where = `${ALERTS}:${alert.line}: alert ${alert.name}${alert.group ? ` (group ${alert.group})` : ""}`;
+  const where = `${alert.file}:${alert.line}: alert ${alert.name}${alert.group ? ` (group ${alert.group})` : ""}`;
   if (!alert.labels.severity) {
     problems.push(`${where} has no severity label: add labels.severity (critical pages, warning opens a ticket)`);
   }
@@ -106,7 +114,7 @@ const runbooks = existsSync(path.join(root, RUNBOOKS))
       .map((entry) => `${RUNBOOKS}/${entry.name}`)
       .sort()
   : [];
-// A file that is not YAML links nothing that could be checked: its errors alone are the problems.
+// A rule file that is not YAML links nothing that could be checked: its errors alone are the problems.
 for (const runbook of errors.length === 0 ? runbooks.filter((file) => !linked.has(file)) : []) {
   problems.push(
     `${runbook}: no alert links it: set an alert's runbook_url to it, delete it, or move it to ${RUNBOOKS}/procedures/`,

@@ -1,0 +1,42 @@
+import pc from 'picocolors';
+import { UserInputError } from '../generators/shared/choices.js';
+import { TEMPLATE_VERSION } from '../generators/shared/paths.js';
+
+export const HELP = `Usage: startup-backend <command> [options]
+
+Commands, run anywhere inside a repository made by create-startup-backend:
+  add service <name>   add a service: its code, database and user, compose service, gateway
+                       route, CI jobs, image build, scrape target, alerts, dashboard and
+                       runbook commands, merged into your files (a 3-way merge: your edits stay)
+
+Options of add service:
+      --rpc grpc|thrift  the service's RPC framework (this release: the repository's own)
+      --dry-run          print the plan (created / updated / merged / conflict) with diffs;
+                         write nothing
+      --allow-dirty      run although the working tree has uncommitted changes
+      --no-install       do not run the package manager's install afterwards
+  -y, --yes              never prompt (a missing name is then an error)
+
+  -h, --help             show this help
+  -v, --version          show the version
+
+See "Adding a service" in the generated README.md, and docs/adding-services.md of
+create-startup-backend for how the merge works.
+`;
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === '--help' || command === '-h') return void process.stdout.write(HELP);
+    if (command === '--version' || command === '-v') return void process.stdout.write(`${TEMPLATE_VERSION}\n`);
+    if (command === 'add') {
+      const { addCommand } = await import('./add-service.js');
+      return await addCommand(rest);
+    }
+    throw new UserInputError(`Unknown command "${command}": the commands are \`add service <name>\`. Run startup-backend --help.`);
+  } catch (error) {
+    process.stderr.write(`${pc.red('error')} ${(error as Error).message ?? String(error)}\n`);
+    if (!(error instanceof UserInputError) && process.env.DEBUG) console.error(error);
+    process.exitCode = 1;
+  }
+}
