@@ -1,24 +1,21 @@
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { FsTree } from 'nx/src/generators/tree.js';
 import type { ProjectAnswers } from '../shared/answers.js';
 import { workspaceGenerator } from '../workspace/generator.js';
+import { MemoryTree } from './memory-tree.js';
 
 /** A repository as the templates render it: path (POSIX, from the root) to bytes. */
 export type RenderedRepo = ReadonlyMap<string, Buffer>;
 
 /**
- * The whole repository for these answers, in memory. The tree is rooted at a directory that does not
- * exist, so nothing already on disk (the team's files) can leak into the render; the local `.env`
- * files are not part of it (they hold secrets and are never committed).
+ * The whole repository for these answers, in memory: a tree with nothing under it, so nothing already
+ * on disk (the team's files) can leak into the render. The local `.env` files are not part of it (they
+ * hold secrets and are never committed).
  */
 export function renderRepository(answers: ProjectAnswers): RenderedRepo {
-  const tree = new FsTree(path.join(tmpdir(), `startup-backend-render-${randomBytes(6).toString('hex')}`), false);
+  const tree = new MemoryTree('/startup-backend-render');
   workspaceGenerator(tree, answers);
   const files = new Map<string, Buffer>();
   for (const change of tree.listChanges()) {
-    if (change.type !== 'DELETE' && change.content) files.set(change.path, Buffer.from(change.content));
+    if (change.content) files.set(change.path, change.content);
   }
   return files;
 }

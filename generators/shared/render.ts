@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ejs from 'ejs';
-import { generateFiles, OverwriteStrategy, type Tree } from '@nx/devkit';
+import { OverwriteStrategy, type Tree } from '@nx/devkit';
 import type { ProjectAnswers, ServiceAnswers } from './answers.js';
 import type { ChoiceKey } from './choices.js';
 import { serviceNames, type ServiceNames } from './names.js';
 import { packageManagerCommands, packageManagerFolder, type PackageManagerCommands } from './package-manager-commands.js';
 import { templateDir } from './paths.js';
+import { generateFromFolder } from './template-folder.js';
 import {
   choiceFolder, stackContainers, stackDependencies, stackManifests, type ContainerSpec, type StackManifests,
 } from './stack.js';
@@ -101,7 +102,7 @@ function compiledPartial(file: string): ejs.TemplateFunction {
 
 /**
  * Renders one template folder (under templates/) into the tree. File names use
- * Nx's conventions: `__dot__` for a leading dot (npm publish drops or acts on
+ * Nx's generateFiles conventions: `__dot__` for a leading dot (npm publish drops or acts on
  * real dotfiles) and `__tmpl__` as an inert suffix.
  */
 export function renderFolder(
@@ -111,5 +112,5 @@ export function renderFolder(
   variables: object,
   overwriteStrategy: OverwriteStrategy = OverwriteStrategy.ThrowIfExisting,
 ): void {
-  generateFiles(tree, templateDir(...folder), target, { tmpl: '', dot: '.', ...variables }, { overwriteStrategy });
+  generateFromFolder(tree, templateDir(...folder), target, { tmpl: '', dot: '.', ...variables }, overwriteStrategy);
 }
