@@ -103,6 +103,42 @@ rows.push(['load average (1 min) at start', load(), '']);
   rows.push(['(b) ratio render / copy', `${(median(render) / median(copy)).toFixed(2)}x`, '<= 2x']);
 }
 
+// (e) `add service` on repos of 1, 10 and 50 services, as a user runs it (--no-install), each run on a fresh
+// copy of a committed repo; beside it, in the same rounds, `startup-backend --version` (Node start and the
+// CLI's loading) and the engine alone in-process (render both trees, plan the merge).
+{
+  const startupBin = path.join(root, 'bin', 'startup-backend.js');
+  const { planAddService } = await import(path.join(root, 'dist/generators/engine/add-service.js'));
+  const { findRepository } = await import(path.join(root, 'dist/generators/engine/repository.js'));
+  const { renderRepo } = await import(path.join(root, 'test/support/render-repo.mjs'));
+  const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+  const startup = [];
+  const perSize = [];
+  for (const size of [1, 10, 50]) {
+    const reference = path.join(temp(`csb-bench-e-${size}-`), 'app');
+    renderRepo(reference, { services: Array.from({ length: size }, (_, i) => `svc-${i}`), projectName: 'app' });
+    for (const gitArgs of [['init', '-q'], ['add', '-A'], ['commit', '-qm', 'init']]) run('git', gitArgs, { cwd: reference, env: gitEnv });
+    const wall = [];
+    const engine = [];
+    for (let i = 0; i < runs; i += 1) {
+      const scratch = temp('csb-bench-e-run-');
+      cpSync(reference, scratch, { recursive: true });
+      wall.push(time(() => run(process.execPath, [startupBin, 'add', 'service', 'payments', '--no-install'], { cwd: scratch, env: gitEnv })));
+      startup.push(time(() => run(process.execPath, [startupBin, '--version'], { cwd: scratch })));
+      engine.push(time(() => planAddService(findRepository(reference), 'payments')));
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    perSize.push({ size, wall: median(wall), engine: median(engine) });
+    rows.push([`(e) add service, repo of ${size}, wall`, ms(median(wall)), size === 1 ? '<= 600 ms' : size === 50 ? '<= 1500 ms' : '']);
+    rows.push([`(e) add service, repo of ${size}, engine in-process`, ms(median(engine)), '']);
+    rmSync(path.dirname(reference), { recursive: true, force: true });
+  }
+  rows.push(['(e) startup-backend --version, wall (Node + CLI load)', ms(median(startup)), '']);
+  const [one, , fifty] = perSize;
+  rows.push(['(e) wall ratio 50 / 1 services', `${(fifty.wall / one.wall).toFixed(2)}x`, '<= 50x (linear)']);
+  rows.push(['(e) engine ms per added service in the repo (1 -> 50)', ms((fifty.engine - one.engine) / 49), '']);
+}
+
 if (!skipInstall) {
   // (c) The cold `npm create` cost: the tarball, installed into an empty folder with an empty cache.
   for (const [label, dir, target] of [['', root, '<= 110 packages, <= 72 MB'], [` (${baseline.version})`, baselineDir, '']]) {
