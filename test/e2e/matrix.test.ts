@@ -8,19 +8,22 @@ import { NPM_POOL_FILE } from '../../generators/lockfile/generator.js';
 import { composeNpmLockfile, type PackagePool } from '../../generators/lockfile/npm-lockfile.js';
 import { allCombinations, poolManifest } from '../../generators/lockfile/pool-manifest.js';
 import type { StackChoices } from '../../generators/shared/choices.js';
-import { tempDir } from '../cli/run-cli.js';
+import { runStartupBackend, tempDir } from '../cli/run-cli.js';
 import { startConsulContractFake, type ConsulContractFake } from '../support/consul-contract-fake.js';
 import { nginxTest } from '../support/isolated.js';
 import { node24Env } from '../support/node24.js';
 import { startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../support/servers.js';
 
 /**
- * Every combination a user can choose today, generated, then checked with one shared dependency
- * install (the combinations sit side by side below one node_modules): the right files for each
- * choice, the IDL compiled, prettier, lint, typecheck, and the tests with integration required
- * against real servers.
+ * Every combination a user can choose today, generated with one service and grown by a second one
+ * with `startup-backend add service`, then checked with one shared dependency install (the
+ * combinations sit side by side below one node_modules): the right files for each choice, the IDL
+ * compiled, prettier, lint, typecheck, and the tests with integration required against real servers,
+ * each service on a test database of its own.
  */
 const RENDER_REPO = fileURLToPath(new URL('../support/render-repo.mjs', import.meta.url));
+/** Added to each combination by the CLI; one name per combination, so test databases never mix. */
+const addedService = (index: number) => `ledger${index}`;
 
 const combinations: StackChoices[] = allCombinations();
 const readPool = () => JSON.parse(readFileSync(NPM_POOL_FILE, 'utf8')) as PackagePool;
@@ -170,9 +173,10 @@ describe.each(combinations.map((c, index) => ({ ...c, service: SERVICE_NAMES[ind
     it('passes its own tests, integration included, none skipped', async () => {
       const result = await sh('npm', ['test'], repo, { ...env, REQUIRE_INTEGRATION: '1' });
       expect(result.status, result.output).toBe(0);
-      expect(result.output).toMatch(/Tests\s+\d+ passed \(\d+\)/);
+      // The first service and the one `add service` gave it.
+      expect(result.output.match(/Tests\s+\d+ passed \(\d+\)/g)).toHaveLength(2);
       expect(result.output).not.toMatch(/skipped/i);
-    });
+    }, 180_000);
   },
 );
 
@@ -201,6 +205,9 @@ function sharedWorkspace(): Promise<SharedWorkspace> {
         RENDER_REPO, dir, '--rpc', combination.rpc, '--discovery', combination.discovery,
         '--db', combination.db, '--ci', combination.ci, '--service', service, '--project', 'matrix-app',
       ]);
+      // Not a git repository (the shared install sits above them all): --allow-dirty.
+      const added = runStartupBackend(['add', 'service', addedService(index), '--no-install', '--allow-dirty'], { cwd: dir });
+      if (added.status !== 0) throw new Error(`add service in ${label(combination)} failed:\n${added.stdout}\n${added.stderr}`);
       repos.set(label(combination), dir);
     });
     // The shared install is the shipped lockfile pool itself, installed as npm ci installs it.
@@ -213,13 +220,11 @@ function sharedWorkspace(): Promise<SharedWorkspace> {
     // Consul cannot run here: its combinations use the recorded-contract fake of Consul's HTTP API.
     const [etcd, mariadb, consul] = await Promise.all([startEtcd(), startMariaDb(), startConsulContractFake()]);
     servers = { etcd, mariadb, consul };
-    let databases = 0;
     return {
       repos,
       async integrationEnv() {
-        databases += 1;
-        const url = await mariadb.createDatabase(`matrix_${databases}`, `matrix_${databases}`, `matrix-${databases}`);
-        return { TEST_DATABASE_URL: url, TEST_ETCD_ENDPOINTS: etcd.endpoint, TEST_CONSUL_HTTP_ADDR: consul.address };
+        // A server without a database, as in the pipelines: each service's tests use <service>_test.
+        return { TEST_DATABASE_URL: `${mariadb.rootUrl}/`, TEST_ETCD_ENDPOINTS: etcd.endpoint, TEST_CONSUL_HTTP_ADDR: consul.address };
       },
     };
   })();
