@@ -1,4 +1,4 @@
-// Real etcd and MariaDB servers for tests: no systemd, no Docker, no npm packages (Node built-ins only).
+// Real servers for tests: etcd, MariaDB and an npm registry (Verdaccio, a devDependency run as a process); no systemd, no Docker.
 //
 // Every server runs under stop-with-parent.sh, which stops it (and removes its temp folder) when this process's
 // end of the wrapper's stdin closes -- so a SIGKILLed test runner leaves no server behind. Ports are picked at
@@ -48,6 +48,84 @@ const WRAPPER = fileURLToPath(new URL('./stop-with-parent.sh', import.meta.url))
 const LOG_TAIL_LINES = 40;
 const STOP_TIMEOUT_MS = 20_000;
 const PORT_ATTEMPTS = 3;
+
+export interface NpmRegistry {
+  /** http://127.0.0.1:PORT/ */
+  url: string;
+  /**
+   * The environment that points npm (and pnpm, which reads the same variables) at this registry, with
+   * a token it accepts for publishing; the upstream registry stays reachable through it.
+   */
+  env: Record<string, string>;
+  /** `npm publish` of a packed tarball. */
+  publish(tarball: string): Promise<void>;
+  /** SIGTERM, wait for exit, remove its storage. Idempotent. */
+  stop(): Promise<void>;
+}
+
+// ------------------------------------------------------------------------------------ npm registry
+
+const VERDACCIO = fileURLToPath(new URL('../../node_modules/verdaccio/bin/verdaccio', import.meta.url));
+
+/**
+ * Verdaccio (the devDependency) on a free loopback port: packages named in `local` are served only from
+ * what tests publish to it, everything else is proxied from the registry npm is configured with (and
+ * cached in its storage for the run), as Nx's e2e tests do.
+ */
+export async function startNpmRegistry(options: StartOptions & { local?: string[]; upstream?: string } = {}): Promise<NpmRegistry> {
+  const root = makeTempRoot('verdaccio');
+  const [port] = await freePorts(1);
+  const url = `http://127.0.0.1:${port}/`;
+  const upstream = options.upstream ?? process.env.npm_config_registry ?? 'https://registry.npmjs.org/';
+  const local = (options.local ?? ['create-startup-backend'])
+    .map((name) => `  '${name}':\n    access: $all\n    publish: $all\n    unpublish: $all\n`).join('');
+  const config = path.join(root, 'config.yaml');
+  fs.writeFileSync(config, `storage: ${path.join(root, 'storage')}
+auth:
+  htpasswd:
+    file: ${path.join(root, 'htpasswd')}
+    max_users: -1
+uplinks:
+  upstream:
+    url: ${upstream}
+    timeout: 60s
+    max_fails: 5
+packages:
+${local}  '@*/*':
+    access: $all
+    proxy: upstream
+  '**':
+    access: $all
+    proxy: upstream
+max_body_size: 200mb
+log: { type: stdout, format: pretty, level: warn }
+`);
+  const userconfig = path.join(root, 'npmrc');
+  fs.writeFileSync(userconfig, `registry=${url}\n//127.0.0.1:${port}/:_authToken=test-token\n`);
+  const proc = supervise(process.execPath, [VERDACCIO, '--config', config, '--listen', `127.0.0.1:${port}`], {
+    root, logFile: path.join(root, 'verdaccio.log'), env: { ...process.env },
+  });
+  await waitReady('verdaccio', proc, options.timeoutMs ?? 30_000, async () => (await httpJson('GET', `${url}-/ping`)).status === 200);
+  proc.unref();
+  const env = { npm_config_registry: url, npm_config_userconfig: userconfig };
+  return {
+    url,
+    env,
+    async publish(tarball) {
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn('npm', ['publish', tarball, '--registry', url, '--tag', 'latest', '--no-provenance'], {
+          env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.once('error', reject);
+        child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`npm publish ${tarball} failed (${code}):\n${output}`))));
+      });
+    },
+    stop: once(() => proc.stop()),
+  };
+}
 
 // ---------------------------------------------------------------------------------------------- etcd
 
