@@ -3,7 +3,7 @@ import { OverwriteStrategy, type Tree } from '@nx/devkit';
 import type { ProjectAnswers } from '../shared/answers.js';
 import { CHOICES } from '../shared/choices.js';
 import { templateDir } from '../shared/paths.js';
-import { type ProjectVariables, renderFolder } from '../shared/render.js';
+import { type ProjectVariables, renderFolder, type ServiceVariables } from '../shared/render.js';
 import { choiceFolder } from '../shared/stack.js';
 
 /**
@@ -15,5 +15,16 @@ export function renderChoiceStackFiles(tree: Tree, answers: ProjectAnswers, vari
   for (const { key: kind } of CHOICES) {
     const folder = [...choiceFolder(kind, answers[kind]), 'stack'];
     if (existsSync(templateDir(...folder))) renderFolder(tree, folder, '.', variables, OverwriteStrategy.Overwrite);
+  }
+}
+
+/**
+ * A service's own ops files that depend on a choice (the gateway's route or listener for its RPC
+ * framework), from that choice's `ops-service-files/` folder.
+ */
+export function renderChoiceServiceFiles(tree: Tree, answers: ProjectAnswers, variables: ServiceVariables & { serviceName: string }): void {
+  for (const { key: kind } of CHOICES) {
+    const folder = [...choiceFolder(kind, answers[kind]), 'ops-service-files'];
+    if (existsSync(templateDir(...folder))) renderFolder(tree, folder, '.', variables);
   }
 }

@@ -1,6 +1,6 @@
 import { OverwriteStrategy, type Tree } from '@nx/devkit';
 import { projectVariables, renderFolder, serviceVariables } from '../shared/render.js';
-import { renderChoiceStackFiles } from './choice-stack-files.js';
+import { renderChoiceServiceFiles, renderChoiceStackFiles } from './choice-stack-files.js';
 import { dashboardJson, dashboardPath, dashboardUrl, PROMETHEUS_DATASOURCE_UID } from './dashboard.js';
 import type { OpsGeneratorSchema } from './schema.js';
 
@@ -14,10 +14,12 @@ export function opsGenerator(tree: Tree, answers: OpsGeneratorSchema): void {
   const grafana = { datasourceUid: PROMETHEUS_DATASOURCE_UID, dashboardUrl };
   const variables = projectVariables(answers, { grafana });
   renderFolder(tree, ['ops', 'files'], '.', variables, OverwriteStrategy.Overwrite);
-  // Each service's own files (alert rules and their tests, scrape targets, dashboard): adding a service
+  // Each service's own files (alert rules and their tests, scrape targets, gateway route, dashboard): adding a service
   // adds files instead of changing lines a team may have edited.
   for (const service of answers.services) {
-    renderFolder(tree, ['ops', 'service-files'], '.', { ...serviceVariables(answers, service), grafana, serviceName: service.name });
+    const perService = { ...serviceVariables(answers, service), grafana, serviceName: service.name };
+    renderFolder(tree, ['ops', 'service-files'], '.', perService);
+    renderChoiceServiceFiles(tree, answers, perService);
     // Built as a typed object rather than templated JSON.
     tree.write(dashboardPath(service.name), dashboardJson(service.name));
   }

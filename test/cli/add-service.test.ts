@@ -63,7 +63,8 @@ describe('startup-backend add service', () => {
     expect(existsSync(path.join(dir, 'services/payments/src/main.ts'))).toBe(true);
     expect(read(dir, 'docker-compose.yml')).toMatch(/^ {2}payments:\n {4}build:/m);
     expect(read(dir, 'docker-compose.yml')).toContain("CREATE USER IF NOT EXISTS 'payments'@'%'");
-    expect(read(dir, 'ops/nginx/gateway.conf')).toContain('location /payments.v1.PaymentsService/');
+    expect(read(dir, 'ops/nginx/services/payments.routes.conf')).toContain('location /payments.v1.PaymentsService/');
+    expect(read(dir, 'ops/nginx/gateway.conf')).toBe(read(template, 'ops/nginx/gateway.conf'));
     expect(read(dir, '.gitlab-ci.yml')).toMatch(/^build:payments:/m);
     expect(read(dir, 'ops/prometheus/targets/payments.yml')).toContain('payments:9465');
     expect(read(dir, 'ops/prometheus/rules/payments.yml')).toContain('name: service-payments');

@@ -261,13 +261,16 @@ describe.each(REPOS)('gateway and logging profile ($rpc, $services)', (repo) => 
   it('publishes exactly the ports the gateway listens on, on 127.0.0.1, once the services exist', () => {
     const { services } = composeConfig(rendered.dir);
     const gateway = services.gateway!;
-    const listens = [...readFileSync(gatewayConf, 'utf8').matchAll(/^\s*listen (\d+)/gm)].map((m) => Number(m[1]));
+    // gateway.conf and the per-service files it includes.
+    const servicesDir = path.join(path.dirname(gatewayConf), 'services');
+    const configText = [gatewayConf, ...readdirSync(servicesDir).map((file) => path.join(servicesDir, file))].map((file) => readFileSync(file, 'utf8')).join('\n');
+    const listens = [...configText.matchAll(/^\s*listen (\d+)/gm)].map((m) => Number(m[1]));
     const expected = [...new Set(gatewayRoutes(repo, rendered).map((r) => r.gatewayPort))];
     expect(listens.filter((p) => p !== 8081).sort()).toEqual(expected.sort());
     expect(gateway.ports).toEqual(expected.map((p) => `127.0.0.1:${p}:${p}/tcp`));
     expect(gateway.profiles).toBeUndefined();
     expect(Object.keys(gateway.depends_on ?? {}).sort()).toEqual(rendered.services.map((s) => s.name).sort());
-    expect(gateway.volumes).toEqual([`${gatewayConf}:/etc/nginx/nginx.conf:ro`]);
+    expect(gateway.volumes).toEqual([`${gatewayConf}:/etc/nginx/nginx.conf:ro`, `${servicesDir}:/etc/nginx/services:ro`]);
   });
 
   it('has a compose stack that docker-compose config -q accepts, plain and with --profile logging', () => {

@@ -122,7 +122,7 @@ describe('refused names break the generated stack when forced through the genera
     // upstream. "localhost" resolves from /etc/hosts alone, to the gateway's own loopback.
     const dir = renderRepo(['api', 'localhost']);
     const gateway = path.join(dir, 'ops/nginx/gateway.conf');
-    expect(readFileSync(gateway, 'utf8')).toMatch(/server localhost:\d+;/);
+    expect(readFileSync(path.join(dir, 'ops/nginx/services/localhost.http.conf'), 'utf8')).toMatch(/server localhost:\d+;/);
     const withoutApi = nginxTest(gateway, []);
     expect(withoutApi.output).toMatch(/host not found in upstream "api:\d+"/);
     const withApiOnly = nginxTest(gateway, ['api']);
