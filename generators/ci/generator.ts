@@ -1,11 +1,21 @@
+import { existsSync } from 'node:fs';
 import { OverwriteStrategy, type Tree } from '@nx/devkit';
-import { projectVariables, renderFolder } from '../shared/render.js';
+import { templateDir } from '../shared/paths.js';
+import { projectVariables, renderFolder, serviceVariables } from '../shared/render.js';
 import { choiceFolder } from '../shared/stack.js';
 import type { CiGeneratorSchema } from './schema.js';
 
-/** The pipeline file for the chosen CI; it lists every service, so it is re-rendered as services are added. */
+/**
+ * The pipeline of the chosen CI. What each service adds is a file of its own where the CI allows it
+ * (`service-files/`: GitLab's included build jobs), so adding a service changes as few shared lines as it can.
+ */
 export function ciGenerator(tree: Tree, answers: CiGeneratorSchema): void {
-  renderFolder(tree, [...choiceFolder('ci', answers.ci), 'files'], '.', projectVariables(answers), OverwriteStrategy.Overwrite);
+  const folder = choiceFolder('ci', answers.ci);
+  renderFolder(tree, [...folder, 'files'], '.', projectVariables(answers), OverwriteStrategy.Overwrite);
+  if (!existsSync(templateDir(...folder, 'service-files'))) return;
+  for (const service of answers.services) {
+    renderFolder(tree, [...folder, 'service-files'], '.', { ...serviceVariables(answers, service), serviceName: service.name });
+  }
 }
 
 export default ciGenerator;

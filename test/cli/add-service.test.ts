@@ -65,7 +65,7 @@ describe('startup-backend add service', () => {
     expect(read(dir, 'docker-compose.yml')).toContain("CREATE USER IF NOT EXISTS 'payments'@'%'");
     expect(read(dir, 'ops/nginx/services/payments.routes.conf')).toContain('location /payments.v1.PaymentsService/');
     expect(read(dir, 'ops/nginx/gateway.conf')).toBe(read(template, 'ops/nginx/gateway.conf'));
-    expect(read(dir, '.gitlab-ci.yml')).toMatch(/^build:payments:/m);
+    expect(read(dir, '.gitlab/ci/services/payments.yml')).toMatch(/^build:payments:\n {2}extends: \.build$/m);
     expect(read(dir, 'ops/prometheus/targets/payments.yml')).toContain('payments:9465');
     expect(read(dir, 'ops/prometheus/rules/payments.yml')).toContain('name: service-payments');
     expect(read(dir, 'ops/prometheus/tests/payments.test.yml')).toContain('../rules/payments.yml');
@@ -112,8 +112,8 @@ describe('startup-backend add service', () => {
       expect(Number(added), file).toBeGreaterThan(0);
       expect(deleted, `${file} only gains lines`).toBe('0');
     }
-    // Each service's Prometheus files are its own: the team's rule and scrape edits are not even merged.
-    expect(git(dir, 'diff', '--name-only', '--', 'ops/prometheus/prometheus.yml', 'ops/prometheus/rules/orders.yml')).toBe('');
+    // Each service's Prometheus, gateway and GitLab files are its own: the team's edits there are not even merged.
+    expect(git(dir, 'diff', '--name-only', '--', 'ops/prometheus/prometheus.yml', 'ops/prometheus/rules/orders.yml', '.gitlab-ci.yml', 'ops/nginx/gateway.conf')).toBe('');
     const owners = read(dir, '.gitlab/CODEOWNERS').trimEnd().split('\n');
     expect(owners.slice(-2)).toEqual(teamLines['.gitlab/CODEOWNERS']);
     expect(owners.findIndex((line) => line.startsWith('/services/payments/'))).toBeLessThan(owners.indexOf(teamLines['.gitlab/CODEOWNERS']![0]!));

@@ -127,22 +127,25 @@ describe.each(CASES)('GitLab pipeline, $title (planned by gitlab-ci-local)', ({ 
     ['main', [...CI_JOBS, ...RELEASE_JOBS]],
     ['tag', [...CI_JOBS, ...RELEASE_JOBS]],
   ] as const)('a %s pipeline has exactly the expected jobs', (kind, expected) => {
-    expect(plannedJobs(repo, kind).map((j) => j.name)).toEqual(expected);
+    // As a set: the included build jobs come first in the file order gitlab-ci-local lists.
+    expect(plannedJobs(repo, kind).map((j) => j.name).sort()).toEqual([...expected].sort());
   });
 
   it.each(['main', 'tag'] as const)(
-    'in a %s pipeline staging deploys by itself; production deploy and rollback are manual and need the build',
+    'in a %s pipeline staging deploys after every build by itself; production deploy comes after it, by hand; rollback by hand at any time',
     (kind) => {
       const jobs = new Map(plannedJobs(repo, kind).map((j) => [j.name, j]));
-      const needs = (name: string) => (jobs.get(name)!.needs ?? []).map((n) => n.job);
+      const needs = (name: string) => jobs.get(name)!.needs?.map((n) => n.job);
+      // No `needs`: staging waits for every job of the earlier stages, every service's build among them.
       expect(jobs.get('deploy-staging')).toMatchObject({ when: 'on_success', stage: 'staging' });
-      expect(needs('deploy-staging')).toEqual(builds);
+      expect(needs('deploy-staging')).toBeUndefined();
+      expect(builds.map((build) => jobs.get(build)?.stage)).toEqual(builds.map(() => 'build'));
       // Blocking: the pipeline shows production as waiting until someone deploys it.
       expect(jobs.get('deploy-production')).toMatchObject({ when: 'manual', allow_failure: false, stage: 'production' });
-      expect(needs('deploy-production')).toEqual([...builds, 'deploy-staging']);
-      // Optional: a rollback nobody needs must not hold the pipeline up.
+      expect(needs('deploy-production')).toEqual(['deploy-staging']);
+      // Optional: a rollback nobody needs must not hold the pipeline up, and it redeploys an image already built.
       expect(jobs.get('rollback-production')).toMatchObject({ when: 'manual', allow_failure: true, stage: 'production' });
-      expect(needs('rollback-production')).toEqual(builds);
+      expect(needs('rollback-production')).toEqual([]);
     },
   );
 
@@ -175,9 +178,16 @@ describe.each(CASES)('GitLab pipeline, $title (planned by gitlab-ci-local)', ({ 
     expect(existsSync(path.join(repo, 'scripts/deploy.sh'))).toBe(true);
   });
 
-  it('build jobs push $CI_REGISTRY_IMAGE/<service>:$CI_COMMIT_SHA (and :<tag>) on main and tags only (scripts run with a fake docker)', () => {
+  it('build jobs, one file per service extending .build, push $CI_REGISTRY_IMAGE/<service>:$CI_COMMIT_SHA (and :<tag>) on main and tags only (scripts run with a fake docker)', () => {
+    expect(pipeline.include).toEqual([{ local: '.gitlab/ci/services/*.yml' }]);
+    const buildJob = (service: string) => {
+      const own = (YAML.parse(readFileSync(path.join(repo, `.gitlab/ci/services/${service}.yml`), 'utf8')) as typeof pipeline)[`build:${service}`]!;
+      expect(own.extends).toBe('.build');
+      const base = pipeline['.build']!;
+      return { ...base, ...own, variables: { ...(base.variables as object), ...(own.variables as object) } } as Record<string, unknown>;
+    };
     const pushed = (service: string, env: Record<string, string>) => {
-      const job = pipeline[`build:${service}`]!;
+      const job = buildJob(service);
       const script = (job.script as string[]).join('\n');
       const result = spawnSync('sh', ['-ec', `docker() { echo "docker $*"; }\n${script}`], {
         env: {
@@ -195,7 +205,7 @@ describe.each(CASES)('GitLab pipeline, $title (planned by gitlab-ci-local)', ({ 
     };
     const sha = 'c0ffee'.padEnd(40, '0');
     for (const service of services) {
-      expect((pipeline[`build:${service}`]!.variables as Record<string, string>).IMAGE).toBe(`$CI_REGISTRY_IMAGE/${service}`);
+      expect(buildJob(service).variables).toMatchObject({ IMAGE: `$CI_REGISTRY_IMAGE/${service}`, DOCKERFILE: `services/${service}/Dockerfile` });
       expect(pushed(service, { CI_COMMIT_BRANCH: 'feature/x' })).toEqual([]);
       expect(pushed(service, { CI_COMMIT_BRANCH: 'main' })).toEqual([`docker push registry.example.com/acme/${service}:${sha}`]);
       expect(pushed(service, { CI_COMMIT_TAG: 'v1.2.0' })).toEqual([
