@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import { UserInputError } from '../generators/shared/choices.js';
 import { TEMPLATE_VERSION } from '../generators/shared/paths.js';
 import { validateServiceName } from '../generators/shared/names.js';
+import { serviceCollision } from '../generators/shared/service-collisions.js';
 import { planAddService } from '../generators/engine/add-service.js';
 import { applyPlan } from '../generators/engine/apply.js';
 import { unifiedDiff } from '../generators/engine/diff.js';
@@ -30,7 +31,8 @@ export async function addCommand(argv: readonly string[]): Promise<void> {
   if (extra.length > 0) throw new UserInputError(`Expected one service name, got ${1 + extra.length} (${[given, ...extra].join(', ')}).`);
   const repository = findRepository(process.cwd());
   const { root, answers } = repository;
-  const name = given ?? (await askName(Boolean(args.yes)));
+  // Asked on a terminal: a name that cannot be added is asked again, with the reason.
+  const name = given ?? (await askName(Boolean(args.yes), (candidate) => validateServiceName(candidate) ?? serviceCollision(candidate, answers.services)));
   assertSameTemplateVersion(answers.templateVersion, TEMPLATE_VERSION, `add service ${name}`);
   const rpc = onlyValue('rpc', args.rpc);
   if (rpc !== undefined && rpc !== answers.rpc) {
@@ -74,12 +76,12 @@ export async function addCommand(argv: readonly string[]): Promise<void> {
   process.stdout.write(`\n${pc.green('✔')} Added service ${pc.bold(name)} (services/${name}). Review with git diff, then commit.\n`);
 }
 
-async function askName(yes: boolean): Promise<string> {
+async function askName(yes: boolean, validate: (name: string) => string | undefined): Promise<string> {
   if (yes || !process.stdin.isTTY || !process.stdout.isTTY) {
     throw new UserInputError('Missing the service name: startup-backend add service <name>, e.g. startup-backend add service payments.');
   }
   const { askText } = await import('./ask.js');
-  return askText('service', '', validateServiceName);
+  return askText('name', '', validate, 'service');
 }
 
 const LABELS: Record<FilePlan['action'], string> = {

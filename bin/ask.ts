@@ -9,14 +9,15 @@ interface SchemaProperty {
   description?: string;
 }
 
-/** Question texts live in the generator's schema.json, as in Nx (`x-prompt`), not in code. */
-const workspaceSchema = JSON.parse(
-  readFileSync(path.join(PACKAGE_ROOT, 'generators', 'workspace', 'schema.json'), 'utf8'),
-) as { properties: Record<string, SchemaProperty> };
+/** The generator whose schema.json holds a question: `create` asks the workspace's, `add service` the service's. */
+export type QuestionSource = 'workspace' | 'service';
 
-function questionText(key: string): string {
-  const property = workspaceSchema.properties[key];
-  return property?.['x-prompt'] ?? `${key}:`;
+/** Question texts live in the generator's schema.json, as in Nx (`x-prompt`), not in code. */
+function questionText(key: string, source: QuestionSource = 'workspace'): string {
+  const schema = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'generators', source, 'schema.json'), 'utf8')) as {
+    properties: Record<string, SchemaProperty>;
+  };
+  return schema.properties[key]?.['x-prompt'] ?? `${key}:`;
 }
 
 export class CancelledError extends UserInputError {
@@ -35,10 +36,10 @@ async function ask<T>(question: Omit<PromptObject, 'name'>): Promise<T> {
   return answer.value;
 }
 
-export function askText(key: string, initial: string, validate: (value: string) => string | undefined) {
+export function askText(key: string, initial: string, validate: (value: string) => string | undefined, source?: QuestionSource) {
   return ask<string>({
     type: 'text',
-    message: questionText(key),
+    message: questionText(key, source),
     initial,
     format: (value: string) => value.trim(),
     validate: (value: string) => validate(value.trim()) ?? true,

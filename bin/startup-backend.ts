@@ -25,6 +25,11 @@ create-startup-backend for how the merge works.
 `;
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // `startup-backend add service x --dry-run | head`: a closed pipe ends the output, not with a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   try {
     const [command, ...rest] = argv;
     if (command === undefined || command === '--help' || command === '-h') return void process.stdout.write(HELP);

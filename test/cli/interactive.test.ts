@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CREATE_BIN, tempDir } from './run-cli.js';
+import { CREATE_BIN, STARTUP_BACKEND_BIN, tempDir } from './run-cli.js';
 
 /** Drives the real prompts in a pseudo-terminal (tmux), as a person at a keyboard would. */
 class Terminal {
@@ -82,5 +82,36 @@ describe('create: interactive questions in a pseudo-terminal', () => {
     expect(screen).toContain('Operation cancelled.');
     expect(screen).toContain('EXIT=1');
     expect(existsSync(path.join(cwd, 'app'))).toBe(false);
+  });
+});
+
+describe('add service: the name asked in a pseudo-terminal when not given', () => {
+  let terminal: Terminal | undefined;
+  afterEach(() => terminal?.close());
+
+  it('asks the question of the service schema, re-asks an invalid name, then adds the service', async () => {
+    const cwd = tempDir();
+    execFileSync(process.execPath, [CREATE_BIN, 'shop', '--yes', '--no-install', '--service', 'orders'], {
+      cwd, env: { ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.com' },
+    });
+    const repo = path.join(cwd, 'shop');
+    terminal = new Terminal(`NO_COLOR=1 ${process.execPath} ${STARTUP_BACKEND_BIN} add service --no-install; echo EXIT=$?`, repo);
+    await terminal.waitFor('Name of the new service');
+    // A valid name that collides with the recorded service is asked again, with the reason.
+    terminal.type('orders-test');
+    terminal.keys('Enter');
+    await terminal.waitFor(/the test database of "orders"/);
+    terminal.keys(...Array<string>('orders-test'.length).fill('BSpace'));
+    terminal.type('Ledger');
+    terminal.keys('Enter');
+    await terminal.waitFor(/use lowercase letters/);
+    terminal.keys(...Array<string>('Ledger'.length).fill('BSpace'));
+    terminal.type('ledger');
+    terminal.keys('Enter');
+    const screen = await terminal.waitFor(/EXIT=\d+/, 20_000);
+    expect(screen).toContain('EXIT=0');
+    expect(screen).toContain('Added service ledger');
+    const answers = JSON.parse(readFileSync(path.join(repo, '.startup-backend.json'), 'utf8'));
+    expect(answers.services.map((s: { name: string }) => s.name)).toEqual(['orders', 'ledger']);
   });
 });
