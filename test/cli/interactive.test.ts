@@ -35,6 +35,15 @@ class Terminal {
     execFileSync('tmux', ['send-keys', '-t', this.session, '-l', text]);
   }
 
+  /** Types an answer and Enter; with `refusedWith`, waits for the refusal and erases the answer again. */
+  async answer(text: string, refusedWith?: RegExp): Promise<void> {
+    this.type(text);
+    this.keys('Enter');
+    if (!refusedWith) return;
+    await this.waitFor(refusedWith);
+    this.keys(...Array<string>(text.length).fill('BSpace'));
+  }
+
   close(): void {
     execFileSync('tmux', ['kill-session', '-t', this.session], { stdio: 'ignore' });
   }
@@ -59,12 +68,8 @@ describe('create: interactive questions in a pseudo-terminal', () => {
       terminal.keys('Enter');
     }
     await terminal.waitFor('Name of the first service');
-    terminal.type('Payments');
-    terminal.keys('Enter');
-    await terminal.waitFor(/use lowercase letters/);
-    terminal.keys(...Array<string>('Payments'.length).fill('BSpace'));
-    terminal.type('payments');
-    terminal.keys('Enter');
+    await terminal.answer('Payments', /use lowercase letters/);
+    await terminal.answer('payments');
     const screen = await terminal.waitFor(/EXIT=\d+/, 20_000);
     expect(screen).toContain('EXIT=0');
     expect(screen).toContain('Done. Now run:');
@@ -98,16 +103,9 @@ describe('add service: the name asked in a pseudo-terminal when not given', () =
     terminal = new Terminal(`NO_COLOR=1 ${process.execPath} ${STARTUP_BACKEND_BIN} add service --no-install; echo EXIT=$?`, repo);
     await terminal.waitFor('Name of the new service');
     // A valid name that collides with the recorded service is asked again, with the reason.
-    terminal.type('orders-test');
-    terminal.keys('Enter');
-    await terminal.waitFor(/the test database of "orders"/);
-    terminal.keys(...Array<string>('orders-test'.length).fill('BSpace'));
-    terminal.type('Ledger');
-    terminal.keys('Enter');
-    await terminal.waitFor(/use lowercase letters/);
-    terminal.keys(...Array<string>('Ledger'.length).fill('BSpace'));
-    terminal.type('ledger');
-    terminal.keys('Enter');
+    await terminal.answer('orders-test', /the test database of "orders"/);
+    await terminal.answer('Ledger', /use lowercase letters/);
+    await terminal.answer('ledger');
     const screen = await terminal.waitFor(/EXIT=\d+/, 20_000);
     expect(screen).toContain('EXIT=0');
     expect(screen).toContain('Added service ledger');
