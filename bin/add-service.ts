@@ -31,9 +31,8 @@ export async function addCommand(argv: readonly string[]): Promise<void> {
   if (extra.length > 0) throw new UserInputError(`Expected one service name, got ${1 + extra.length} (${[given, ...extra].join(', ')}).`);
   const repository = findRepository(process.cwd());
   const { root, answers } = repository;
-  // Asked on a terminal: a name that cannot be added is asked again, with the reason.
-  const name = given ?? (await askName(Boolean(args.yes), (candidate) => validateServiceName(candidate) ?? serviceCollision(candidate, answers.services)));
-  assertSameTemplateVersion(answers.templateVersion, TEMPLATE_VERSION, `add service ${name}`);
+  // Everything that does not depend on the name is checked before it is asked.
+  assertSameTemplateVersion(answers.templateVersion, TEMPLATE_VERSION, `add service ${given ?? '<name>'}`);
   const rpc = onlyValue('rpc', args.rpc);
   if (rpc !== undefined && rpc !== answers.rpc) {
     throw new UserInputError(
@@ -43,6 +42,8 @@ export async function addCommand(argv: readonly string[]): Promise<void> {
     );
   }
   if (!args.dryRun && !args.allowDirty) assertCleanWorkingTree(root);
+  // Asked on a terminal: a name that cannot be added is asked again, with the reason.
+  const name = given ?? (await askName(Boolean(args.yes), (candidate) => validateServiceName(candidate) ?? serviceCollision(candidate, answers.services)));
 
   const { files } = planAddService(repository, name);
   printPlan(files);
@@ -57,7 +58,7 @@ export async function addCommand(argv: readonly string[]): Promise<void> {
   const conflicts = files.filter((file) => file.action === 'conflict').map((file) => file.path);
   if (conflicts.length > 0) {
     process.stderr.write(
-      `\n${pc.red('error')} ${conflicts.length} file${conflicts.length > 1 ? 's have' : ' has'} conflicts (${conflicts.join(', ')}): resolve the <<<<<<< markers, then run ${installCommand(answers.packageManager)}. See docs/adding-services.md.\n`,
+      `\n${pc.red('error')} ${conflicts.length} file${conflicts.length > 1 ? 's have' : ' has'} conflicts (${conflicts.join(', ')}): resolve the <<<<<<< markers, then run ${installCommand(answers.packageManager)}. See "Adding a service" in README.md.\n`,
     );
     process.exitCode = 1;
     return;

@@ -57,11 +57,13 @@ function render(choices: Partial<StackChoices>, services: string[]) {
 }
 
 /** GitLab job names for the same answers (top-level keys of .gitlab-ci.yml that are jobs), in order. */
+/** The GitLab jobs in pipeline order: .gitlab-ci.yml's, with each service's included build job after `test`. */
 function gitlabJobs(choices: Partial<StackChoices>, services: string[]): string[] {
-  const yml = render({ ...choices, ci: 'gitlab' }, services).files.get('.gitlab-ci.yml')!.toString();
-  return [...yml.matchAll(/^([A-Za-z][\w:-]*):\s*$/gm)]
-    .map((m) => m[1]!)
-    .filter((key) => !['workflow', 'stages', 'variables', 'default'].includes(key));
+  const { files } = render({ ...choices, ci: 'gitlab' }, services);
+  const jobsOf = (file: string) => [...files.get(file)!.toString().matchAll(/^([A-Za-z][\w:-]*):\s*$/gm)].map((m) => m[1]!);
+  const main = jobsOf('.gitlab-ci.yml').filter((key) => !['workflow', 'include', 'stages', 'variables', 'default'].includes(key));
+  const builds = services.flatMap((service) => jobsOf(`.gitlab/ci/services/${service}.yml`));
+  return [...main.slice(0, main.indexOf('test') + 1), ...builds, ...main.slice(main.indexOf('test') + 1)];
 }
 
 /** Runs sh with a fake `docker` that prints its arguments one per line. */
