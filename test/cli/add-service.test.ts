@@ -151,6 +151,32 @@ describe('startup-backend add service', () => {
     expect(read(dir, 'docker-compose.yml')).toMatch(/^ {2}payments:$/m);
   });
 
+  it("a team line right where the new service's line goes: a conflict that keeps it, never a dropped line (case 2)", () => {
+    const dir = repo();
+    const teamLine = '      TEAM_AUDIT_PASSWORD: "${TEAM_AUDIT_PASSWORD:?set it in .env}"';
+    edit(dir, 'docker-compose.yml', (text) => text.replace(/^( {6}ORDERS_DB_PASSWORD: .*)$/m, `$1\n${teamLine}`));
+    commitAll(dir);
+    const result = addPayments(dir);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/^CONFLICT +docker-compose\.yml$/m);
+    const compose = read(dir, 'docker-compose.yml');
+    expect(compose).toMatch(new RegExp(`<<<<<<< yours\\n${teamLine.replace(/[$?{}()]/g, '\\$&')}\\n=======\\n {6}PAYMENTS_DB_PASSWORD: .*\\n>>>>>>> startup-backend\\n`));
+  });
+
+  it("ignored local files are never touched: .env values, a service's .env, other .env.* files (case 10)", () => {
+    const dir = repo();
+    writeFileSync(path.join(dir, '.env.staging'), 'DOCKER_HOST=ssh://deploy@staging\n');
+    appendFileSync(path.join(dir, 'services/orders/.env'), 'LOG_LEVEL=debug\n');
+    const before = { root: read(dir, '.env'), orders: read(dir, 'services/orders/.env') };
+    const result = addPayments(dir);
+    expect(result.status, result.stderr).toBe(0);
+    expect(read(dir, '.env.staging')).toBe('DOCKER_HOST=ssh://deploy@staging\n');
+    expect(read(dir, 'services/orders/.env')).toBe(before.orders);
+    // The root .env only gains the new service's key, at its end.
+    expect(read(dir, '.env').startsWith(before.root)).toBe(true);
+    expect(read(dir, '.env').slice(before.root.length)).toMatch(/^PAYMENTS_DB_PASSWORD=[\w-]+\n$/);
+  });
+
   it('merges a CRLF file and keeps its line endings (case 17)', () => {
     const dir = repo();
     edit(dir, 'README.md', (text) => `${text}Team line with trailing spaces   \n`.replace(/\n/g, '\r\n'));
