@@ -9,7 +9,8 @@ import { NODE24, node24Env } from '../support/node24.js';
 /**
  * A repo grown as a team grows it: created with one service, committed, then `startup-backend add service`
  * twice (each run installs), committing in between. The grown repo installs, lints, type-checks and passes
- * its own tests, integration included, each service on a test database of its own; every built service
+ * its own tests, integration included, each service on a test database of its own and as a database user
+ * allowed that database only; every built service
  * runs against its own database and registers in real etcd.
  */
 const SERVICES = ['orders', 'payments', 'ledger'];
@@ -97,7 +98,16 @@ describe('a repo grown to three services with startup-backend add service', () =
     expect(result.output.match(/Tests\s+\d+ passed \(\d+\)/g)?.length ?? 0).toBeGreaterThanOrEqual(SERVICES.length);
     expect(result.output).not.toMatch(/skipped/i);
     const databases = await mariadb.query('SHOW DATABASES');
-    for (const name of SERVICES) expect(databases.split('\n')).toContain(`${name}_test`);
+    for (const name of SERVICES) {
+      expect(databases.split('\n')).toContain(`${name}_test`);
+      // The tests ran as a user of their own, allowed their database only.
+      const grants = (await mariadb.query(`SHOW GRANTS FOR '${name}_t'@'%'`)).split('\n').slice(1).filter(Boolean);
+      expect(grants).toEqual([
+        expect.stringMatching(/^GRANT USAGE ON \*\.\* TO `[\w]+`@`%` IDENTIFIED BY PASSWORD '\*[0-9A-F]{40}'$/),
+        // The mariadb client's batch output doubles the backslash of GRANT's escaped `_`.
+        `GRANT ALL PRIVILEGES ON \`${name}\\\\_test\`.* TO \`${name}_t\`@\`%\``,
+      ]);
+    }
   }, 600_000);
 
   describe('every built service, run as a process with its own database', () => {

@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+
 import { createConnection } from "mysql2/promise";
 
 import { type App, startApp } from "../../src/app.js";
@@ -9,8 +11,10 @@ import { REGISTRY_TEST_VARIABLES, registryAppEnv, waitForRegistry } from "./regi
 /**
  * Integration tests need a MySQL-compatible database and the service registry:
  *   TEST_DATABASE_URL    mysql://user:password@host:port/database, a database of the tests' own
- *                        (its tables are dropped!); without a database (mysql://user:password@host:port/,
- *                        as in CI), <%= service.snakeName %>_test. Created when missing, if the account may.
+ *                        (its tables are dropped!), used as given; or only a server and an account that
+ *                        may create databases and users (mysql://root:password@host:port/, as in CI): the
+ *                        tests then create <%= service.snakeName %>_test and a user allowed that database only,
+ *                        <%= service.snakeName %>_t, and run as that user, as the service runs in production.
  *   and the registry's variables (test/integration/registry-env.ts); the tests register under a
  *   prefix of their own.
  * Without them the integration suites are skipped, unless REQUIRE_INTEGRATION=1
@@ -20,6 +24,12 @@ const VARIABLES = ["TEST_DATABASE_URL", ...REGISTRY_TEST_VARIABLES];
 
 /** The tests' database when TEST_DATABASE_URL names none: one per service, so suites never share one. */
 export const DEFAULT_TEST_DATABASE = "<%= service.snakeName %>_test";
+/** Its user, allowed that database only (at most 32 characters, MySQL's and TiDB's limit). */
+export const TEST_DATABASE_USER = "<%= service.snakeName %>_t";
+/** GRANT reads `_` as a wildcard: escaped, the grant names this database only. */
+const TEST_DATABASE_GRANT = <%- JSON.stringify(`${service.grantDatabase}\\_test`) %>;
+// A fresh password per test process: the user exists only for the tests.
+const TEST_DATABASE_PASSWORD = randomBytes(18).toString("hex");
 
 const missing = VARIABLES.filter((name) => (process.env[name] ?? "").trim() === "");
 const required = process.env.REQUIRE_INTEGRATION === "1";
@@ -33,7 +43,10 @@ export function integrationTitle(title: string): string {
 }
 
 export interface IntegrationEnv {
+  /** What the tests and the service under test connect with. */
   readonly databaseUrl: string;
+  /** When TEST_DATABASE_URL names only a server: the account that creates the database and its user. */
+  readonly adminUrl?: string;
   /** The registry variables as the service reads them (e.g. ETCD_ENDPOINTS). */
   readonly registryEnv: Readonly<Record<string, string>>;
 }
@@ -43,20 +56,26 @@ export function integrationEnv(): IntegrationEnv {
   if (missing.length > 0) {
     throw new Error(`REQUIRE_INTEGRATION=1 but ${missing.join(" and ")} not set`);
   }
+  const testUrl = process.env.TEST_DATABASE_URL ?? "";
+  const databaseUrl = testDatabaseUrl(testUrl, process.env.DATABASE_URL);
   return {
-    databaseUrl: testDatabaseUrl(process.env.TEST_DATABASE_URL ?? "", process.env.DATABASE_URL),
+    databaseUrl,
+    ...(databaseUrl === testUrl ? {} : { adminUrl: testUrl }),
     registryEnv: registryAppEnv(),
   };
 }
 
 /**
- * TEST_DATABASE_URL with its database: DEFAULT_TEST_DATABASE when it names none. Refuses the
- * service's own database (DATABASE_URL), whose tables the tests would drop.
+ * TEST_DATABASE_URL as given when it names a database; when it names only a server,
+ * DEFAULT_TEST_DATABASE as TEST_DATABASE_USER on that server. Refuses the service's own database
+ * (DATABASE_URL), whose tables the tests would drop.
  */
 export function testDatabaseUrl(testUrl: string, serviceUrl?: string): string {
   const url = new URL(testUrl);
   if (url.pathname === "" || url.pathname === "/") {
     url.pathname = `/${DEFAULT_TEST_DATABASE}`;
+    url.username = TEST_DATABASE_USER;
+    url.password = TEST_DATABASE_PASSWORD;
   }
   const where = (u: URL) => `${u.hostname}:${u.port || "3306"}${u.pathname}`;
   if (serviceUrl !== undefined && serviceUrl.trim() !== "" && URL.canParse(serviceUrl)) {
@@ -84,10 +103,30 @@ export function testConfig(env: IntegrationEnv, overrides: Record<string, string
   });
 }
 
-/** Waits until both servers answer (CI service containers may still be starting). */
+/**
+ * Waits until both servers answer (CI service containers may still be starting); given only a server,
+ * first creates the tests' database and its user.
+ */
 export async function waitForServers(env: IntegrationEnv, timeoutMs = 60_000): Promise<void> {
+  if (env.adminUrl) await retry(timeoutMs, () => createTestDatabaseAndUser(env.adminUrl!));
   await retry(timeoutMs, () => connectOrCreateDatabase(env.databaseUrl));
   await waitForRegistry(env.registryEnv, timeoutMs);
+}
+
+/** As db-init does for the service itself: its database, and a user that may use that database only. */
+async function createTestDatabaseAndUser(adminUrl: string): Promise<void> {
+  const connection = await createConnection({ uri: adminUrl, connectTimeout: 2_000 });
+  const user = `${connection.escape(TEST_DATABASE_USER)}@'%'`;
+  try {
+    const database = connection.escapeId(DEFAULT_TEST_DATABASE);
+    const password = connection.escape(TEST_DATABASE_PASSWORD);
+    await connection.query(`CREATE DATABASE IF NOT EXISTS ${database} CHARACTER SET utf8mb4`);
+    await connection.query(`CREATE USER IF NOT EXISTS ${user} IDENTIFIED BY ${password}`);
+    await connection.query(`ALTER USER ${user} IDENTIFIED BY ${password}`);
+    await connection.query(`GRANT ALL PRIVILEGES ON \`${TEST_DATABASE_GRANT}\`.* TO ${user}`);
+  } finally {
+    await connection.end();
+  }
 }
 
 /** Connects to the test database; creates it when the server answers that it does not exist (a fresh CI server). */
