@@ -108,6 +108,12 @@ describe('a repo made for pnpm', () => {
 
     // The GitLab pipeline only exists in the GitLab combination (Jenkins has no local runner).
     if (choices.ci === 'gitlab') it('passes its own GitLab install and lint jobs, run by gitlab-ci-local (shell executor), pnpm fetched by npx as in the image', () => {
+      // A pipeline runs in a git checkout: gitlab-ci-local resolves the wildcard `include:` of the
+      // services' build jobs with `git ls-files`.
+      for (const args of [['init', '--quiet'], ['add', '--all'], ['-c', 'user.name=CI', '-c', 'user.email=ci@example.invalid', 'commit', '--quiet', '-m', 'generated']]) {
+        const git = spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+        expect(git.status, git.stderr).toBe(0);
+      }
       const result = spawnSync(GITLAB_CI_LOCAL, ['--force-shell-executor', '--concurrency', '1', '--needs', 'lint'], {
         cwd: repo,
         env: node24Env({ ...process.env, CI: 'true', NO_COLOR: '1' }),
