@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { changesFiles, type FilePlan } from './plan.js';
 
@@ -60,16 +60,7 @@ function modeOf(target: string): number | undefined {
 /** Creates the missing folders above a file, returning them outermost first, for the rollback. */
 function makeParents(dir: string): string[] {
   const missing: string[] = [];
-  for (let current = dir; !exists(current); current = path.dirname(current)) missing.unshift(current);
+  for (let current = dir; !existsSync(current); current = path.dirname(current)) missing.unshift(current);
   if (missing.length > 0) mkdirSync(dir, { recursive: true });
   return missing;
-}
-
-function exists(file: string): boolean {
-  try {
-    statSync(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

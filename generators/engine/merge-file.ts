@@ -67,7 +67,8 @@ export function mergeFile({ path: file, ours, base, theirs }: FileVersions): Fil
   return { action: merged.conflicts ? 'conflict' : 'merged', content: merged.content };
 }
 
-function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
+/** Both missing, or the same bytes. */
+export function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
   return a === undefined || b === undefined ? a === b : a.equals(b);
 }
 

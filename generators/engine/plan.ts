@@ -1,6 +1,6 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { mergeFile, type FileOutcome } from './merge-file.js';
+import { mergeFile, sameBytes, type FileOutcome } from './merge-file.js';
 import type { RenderedRepo } from './render.js';
 
 export interface FilePlan extends FileOutcome {
@@ -19,7 +19,7 @@ export function planMerge(root: string, base: RenderedRepo, theirs: RenderedRepo
   return paths.map((file) => {
     const ours = readOurs(root, file);
     if (ours === 'not-a-file') {
-      const changed = !sameOrBothMissing(base.get(file), theirs.get(file));
+      const changed = !sameBytes(base.get(file), theirs.get(file));
       return { path: file, action: changed ? 'kept' : 'unchanged', reason: 'not a regular file here (a folder or a link): left alone' };
     }
     return { path: file, ours, ...mergeFile({ path: file, ours, base: base.get(file), theirs: theirs.get(file) }) };
@@ -37,10 +37,6 @@ function readOurs(root: string, file: string): Buffer | undefined | 'not-a-file'
   }
   // A link is never followed: writing through it could change a file outside the repository.
   return stats.isFile() ? readFileSync(full) : 'not-a-file';
-}
-
-function sameOrBothMissing(a: Buffer | undefined, b: Buffer | undefined): boolean {
-  return a === undefined || b === undefined ? a === b : a.equals(b);
 }
 
 export const changesFiles = (plan: FilePlan) => plan.content !== undefined || plan.action === 'removed';
