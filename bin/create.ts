@@ -8,6 +8,7 @@ import {
   formatTargetDir, inspectTarget, projectNameOf, projectNameProblem, removeCreated, withProjectName, type TargetState,
 } from './target-dir.js';
 import { installCommand, resolvePackageManager, runScriptCommand } from './package-manager.js';
+import { reportError } from './report-error.js';
 import {
   CHOICES, DEFAULT_SERVICE_NAME, UserInputError, checkChoice, type StackChoices,
 } from '../generators/shared/choices.js';
@@ -194,9 +195,6 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     await create(argv);
   } catch (error) {
-    const message = error instanceof UserInputError ? error.message : (error as Error).message ?? String(error);
-    process.stderr.write(`${pc.red('error')} ${message}\n`);
-    if (!(error instanceof UserInputError) && process.env.DEBUG) console.error(error);
-    process.exitCode = 1;
+    reportError(error);
   }
 }

@@ -1,6 +1,6 @@
-import pc from 'picocolors';
 import { UserInputError } from '../generators/shared/choices.js';
 import { TEMPLATE_VERSION } from '../generators/shared/paths.js';
+import { reportError } from './report-error.js';
 
 export const HELP = `Usage: startup-backend <command> [options]
 
@@ -40,8 +40,6 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     throw new UserInputError(`Unknown command "${command}": the commands are \`add service <name>\`. Run startup-backend --help.`);
   } catch (error) {
-    process.stderr.write(`${pc.red('error')} ${(error as Error).message ?? String(error)}\n`);
-    if (!(error instanceof UserInputError) && process.env.DEBUG) console.error(error);
-    process.exitCode = 1;
+    reportError(error);
   }
 }
