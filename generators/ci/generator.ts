@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
 import { OverwriteStrategy, type Tree } from '@nx/devkit';
-import { templateDir } from '../shared/paths.js';
-import { projectVariables, renderFolder, serviceVariables } from '../shared/render.js';
+import { projectVariables, renderFolder, renderFolderIfPresent, serviceVariables } from '../shared/render.js';
 import { choiceFolder } from '../shared/stack.js';
 import type { CiGeneratorSchema } from './schema.js';
 
@@ -12,9 +10,8 @@ import type { CiGeneratorSchema } from './schema.js';
 export function ciGenerator(tree: Tree, answers: CiGeneratorSchema): void {
   const folder = choiceFolder('ci', answers.ci);
   renderFolder(tree, [...folder, 'files'], '.', projectVariables(answers), OverwriteStrategy.Overwrite);
-  if (!existsSync(templateDir(...folder, 'service-files'))) return;
   for (const service of answers.services) {
-    renderFolder(tree, [...folder, 'service-files'], '.', { ...serviceVariables(answers, service), serviceName: service.name });
+    renderFolderIfPresent(tree, [...folder, 'service-files'], '.', serviceVariables(answers, service));
   }
 }
 

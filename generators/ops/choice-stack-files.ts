@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
 import { OverwriteStrategy, type Tree } from '@nx/devkit';
 import type { ProjectAnswers } from '../shared/answers.js';
 import { CHOICES } from '../shared/choices.js';
-import { templateDir } from '../shared/paths.js';
-import { type ProjectVariables, renderFolder, type ServiceVariables } from '../shared/render.js';
+import { type ProjectVariables, renderFolderIfPresent, type ServiceVariables } from '../shared/render.js';
 import { choiceFolder } from '../shared/stack.js';
 
 /**
@@ -13,8 +11,7 @@ import { choiceFolder } from '../shared/stack.js';
  */
 export function renderChoiceStackFiles(tree: Tree, answers: ProjectAnswers, variables: ProjectVariables): void {
   for (const { key: kind } of CHOICES) {
-    const folder = [...choiceFolder(kind, answers[kind]), 'stack'];
-    if (existsSync(templateDir(...folder))) renderFolder(tree, folder, '.', variables, OverwriteStrategy.Overwrite);
+    renderFolderIfPresent(tree, [...choiceFolder(kind, answers[kind]), 'stack'], '.', variables, OverwriteStrategy.Overwrite);
   }
 }
 
@@ -22,9 +19,8 @@ export function renderChoiceStackFiles(tree: Tree, answers: ProjectAnswers, vari
  * A service's own ops files that depend on a choice (the gateway's route or listener for its RPC
  * framework), from that choice's `ops-service-files/` folder.
  */
-export function renderChoiceServiceFiles(tree: Tree, answers: ProjectAnswers, variables: ServiceVariables & { serviceName: string }): void {
+export function renderChoiceServiceFiles(tree: Tree, answers: ProjectAnswers, variables: ServiceVariables): void {
   for (const { key: kind } of CHOICES) {
-    const folder = [...choiceFolder(kind, answers[kind]), 'ops-service-files'];
-    if (existsSync(templateDir(...folder))) renderFolder(tree, folder, '.', variables);
+    renderFolderIfPresent(tree, [...choiceFolder(kind, answers[kind]), 'ops-service-files'], '.', variables);
   }
 }

@@ -17,7 +17,7 @@ export function opsGenerator(tree: Tree, answers: OpsGeneratorSchema): void {
   // Each service's own files (alert rules and their tests, scrape targets, gateway route, dashboard): adding a service
   // adds files instead of changing lines a team may have edited.
   for (const service of answers.services) {
-    const perService = { ...serviceVariables(answers, service), grafana, serviceName: service.name };
+    const perService = { ...serviceVariables(answers, service), grafana };
     renderFolder(tree, ['ops', 'service-files'], '.', perService);
     renderChoiceServiceFiles(tree, answers, perService);
     // Built as a typed object rather than templated JSON.

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ejs from 'ejs';
 import { OverwriteStrategy, type Tree } from '@nx/devkit';
@@ -39,6 +39,8 @@ export interface ProjectVariables extends ProjectAnswers {
 
 export interface ServiceVariables extends ProjectVariables {
   service: ServiceNames & ServiceAnswers;
+  /** For `__serviceName__` path segments (a service's own ops and CI files). */
+  serviceName: string;
   /** For `__serviceSnakeName__` path segments (IDL file names). */
   serviceSnakeName: string;
 }
@@ -69,7 +71,7 @@ export function projectVariables<Extra extends object = object>(
 export function serviceVariables(answers: ProjectAnswers, service: ServiceAnswers): ServiceVariables {
   const names = serviceNames(service.name);
   const { partial: _projectPartial, ...project } = projectVariables(answers);
-  return withPartials({ ...project, service: { ...service, ...names }, serviceSnakeName: names.snakeName });
+  return withPartials({ ...project, service: { ...service, ...names }, serviceName: names.name, serviceSnakeName: names.snakeName });
 }
 
 /**
@@ -113,4 +115,15 @@ export function renderFolder(
   overwriteStrategy: OverwriteStrategy = OverwriteStrategy.ThrowIfExisting,
 ): void {
   generateFromFolder(tree, templateDir(...folder), target, { tmpl: '', dot: '.', ...variables }, overwriteStrategy);
+}
+
+/** A folder only some choices have (a choice's `stack/`, a package manager's `files/`): rendered when present. */
+export function renderFolderIfPresent(
+  tree: Tree,
+  folder: readonly string[],
+  target: string,
+  variables: object,
+  overwriteStrategy?: OverwriteStrategy,
+): void {
+  if (existsSync(templateDir(...folder))) renderFolder(tree, folder, target, variables, overwriteStrategy);
 }

@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
 import type { Tree } from '@nx/devkit';
 import { packageManagerFolder } from '../shared/package-manager-commands.js';
-import { templateDir } from '../shared/paths.js';
 import { writeAnswers } from '../shared/answers.js';
-import { projectVariables, renderFolder } from '../shared/render.js';
+import { projectVariables, renderFolder, renderFolderIfPresent } from '../shared/render.js';
 import { ciGenerator } from '../ci/generator.js';
 import { lockfileGenerator } from '../lockfile/generator.js';
 import { opsGenerator } from '../ops/generator.js';
@@ -24,8 +22,7 @@ export function workspaceGenerator(
 ): () => LocalEnvReport {
   const variables = projectVariables(answers);
   renderFolder(tree, ['workspace'], '.', variables);
-  const packageManagerFiles = [...packageManagerFolder(variables.pm.name), 'files'];
-  if (existsSync(templateDir(...packageManagerFiles))) renderFolder(tree, packageManagerFiles, '.', variables);
+  renderFolderIfPresent(tree, [...packageManagerFolder(variables.pm.name), 'files'], '.', variables);
   for (const service of answers.services) {
     serviceGenerator(tree, { answers, service });
   }
