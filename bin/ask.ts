@@ -12,11 +12,17 @@ interface SchemaProperty {
 /** The generator whose schema.json holds a question: `create` asks the workspace's, `add service` the service's. */
 export type QuestionSource = 'workspace' | 'service';
 
-/** Question texts live in the generator's schema.json, as in Nx (`x-prompt`), not in code. */
+const schemas = new Map<QuestionSource, { properties: Record<string, SchemaProperty> }>();
+
+/** Question texts live in the generator's schema.json, as in Nx (`x-prompt`), not in code; each is read once. */
 function questionText(key: string, source: QuestionSource = 'workspace'): string {
-  const schema = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'generators', source, 'schema.json'), 'utf8')) as {
-    properties: Record<string, SchemaProperty>;
-  };
+  let schema = schemas.get(source);
+  if (!schema) {
+    schema = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'generators', source, 'schema.json'), 'utf8')) as {
+      properties: Record<string, SchemaProperty>;
+    };
+    schemas.set(source, schema);
+  }
   return schema.properties[key]?.['x-prompt'] ?? `${key}:`;
 }
 

@@ -25,7 +25,9 @@ export function writeLocalEnvFiles(root: string, renderedPaths: readonly string[
   const examples = renderedPaths.filter((p) => p.endsWith(EXAMPLE_SUFFIX)).map((example) => {
     const source = path.join(root, example);
     const target = source.slice(0, -'.example'.length);
-    return { example: readFileSync(source, 'utf8'), target, file: example.slice(0, -'.example'.length) };
+    // The user's .env, read once: undefined when there is none yet.
+    const current = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
+    return { example: readFileSync(source, 'utf8'), target, current, file: example.slice(0, -'.example'.length) };
   });
   const secrets = existingSecrets(examples);
   const secretFor = (placeholder: string) => {
@@ -33,16 +35,15 @@ export function writeLocalEnvFiles(root: string, renderedPaths: readonly string[
     return secrets.get(placeholder)!;
   };
   const report: LocalEnvReport = { written: [], appended: [] };
-  for (const { example, target, file } of examples) {
-    if (!existsSync(target)) {
+  for (const { example, target, current, file } of examples) {
+    if (current === undefined) {
       writeFileSync(target, example.replace(PLACEHOLDER, secretFor), { mode: 0o600 });
       report.written.push(file);
       continue;
     }
-    const present = new Set(assignments(readFileSync(target, 'utf8')).map(([key]) => key));
+    const present = new Set(assignments(current).map(([key]) => key));
     const missing = assignments(example).filter(([key]) => !present.has(key));
     if (missing.length === 0) continue;
-    const current = readFileSync(target, 'utf8');
     const separator = current === '' || current.endsWith('\n') ? '' : '\n';
     appendFileSync(target, separator + missing.map(([key, value]) => `${key}=${value.replace(PLACEHOLDER, secretFor)}\n`).join(''));
     report.appended.push({ file, keys: missing.map(([key]) => key) });
@@ -51,11 +52,11 @@ export function writeLocalEnvFiles(root: string, renderedPaths: readonly string[
 }
 
 /** The secrets already in the user's `.env` files, by the placeholder their example gives that key. */
-function existingSecrets(examples: ReadonlyArray<{ example: string; target: string }>): Map<string, string> {
+function existingSecrets(examples: ReadonlyArray<{ example: string; current?: string }>): Map<string, string> {
   const secrets = new Map<string, string>();
-  for (const { example, target } of examples) {
-    if (!existsSync(target)) continue;
-    const values = new Map(assignments(readFileSync(target, 'utf8')));
+  for (const { example, current } of examples) {
+    if (current === undefined) continue;
+    const values = new Map(assignments(current));
     for (const [key, placeholder] of assignments(example)) {
       const value = values.get(key);
       if (BARE_PLACEHOLDER.test(placeholder) && value) secrets.set(placeholder, value);
