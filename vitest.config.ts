@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // Generated repos install this release: from a local registry it is published to for the run.
+    globalSetup: ['test/support/registry-setup.ts'],
     projects: [
       project('unit', ['test/unit/**/*.test.ts', 'test/support/**/*.test.ts']),
       project('cli', ['test/cli/**/*.test.ts']),

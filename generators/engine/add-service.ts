@@ -3,7 +3,7 @@ import { UserInputError } from '../shared/choices.js';
 import { assertServiceName } from '../shared/names.js';
 import { serviceCollision } from '../shared/service-collisions.js';
 import { planMerge, type FilePlan } from './plan.js';
-import { renderRepository } from './render.js';
+import { renderRepository, type RenderOptions } from './render.js';
 import { servicePackages, type Repository } from './repository.js';
 
 export interface AddServicePlan {
@@ -16,7 +16,7 @@ export interface AddServicePlan {
  * what is already in the repository; then the repo rendered from both, merged into the working tree.
  * Nothing is written here.
  */
-export function planAddService(repository: Repository, name: string): AddServicePlan {
+export function planAddService(repository: Repository, name: string, options: RenderOptions = {}): AddServicePlan {
   const { root, answers } = repository;
   assertServiceName(name);
   const collision = serviceCollision(name, answers.services);
@@ -31,5 +31,5 @@ export function planAddService(repository: Repository, name: string): AddService
     }
   }
   const theirs: ProjectAnswers = { ...answers, services: [...answers.services, nextService(name, answers.services)] };
-  return { answers: theirs, files: planMerge(root, renderRepository(answers), renderRepository(theirs)) };
+  return { answers: theirs, files: planMerge(root, renderRepository(answers, options), renderRepository(theirs, options)) };
 }

@@ -5,6 +5,7 @@ import type { ProjectAnswers } from '../shared/answers.js';
 import { templateDir } from '../shared/paths.js';
 import { composeNpmLockfile, type Importer, type PackageManifest, type PackagePool } from './npm-lockfile.js';
 import { composePnpmLockfile } from './pnpm-lockfile.js';
+import { SCAFFOLDER, scaffolderNpmEntry } from './scaffolder-package.js';
 
 export const NPM_POOL_FILE = templateDir('lockfiles', 'npm-packages.json');
 export const PNPM_LOCKFILES_DIR = templateDir('lockfiles', 'pnpm');
@@ -18,9 +19,18 @@ function shippedPnpmLockfile(key: string): string | undefined {
 
 let npmPool: PackagePool | undefined;
 
+/** The shipped pool, and this release where a root that devDepends on it finds it. */
 function loadNpmPool(): PackagePool {
-  npmPool ??= JSON.parse(readFileSync(NPM_POOL_FILE, 'utf8')) as PackagePool;
+  npmPool ??= {
+    ...(JSON.parse(readFileSync(NPM_POOL_FILE, 'utf8')) as PackagePool),
+    [`node_modules/${SCAFFOLDER}`]: scaffolderNpmEntry(),
+  };
   return npmPool;
+}
+
+export interface LockfileOptions {
+  /** The published tarball's integrity of this release: pnpm-lock.yaml records it (see scaffolder-package.ts). */
+  scaffolderIntegrity?: string;
 }
 
 /** The root and every service manifest as the other generators rendered them. */
@@ -37,8 +47,14 @@ export function importersOf(tree: Tree, answers: Pick<ProjectAnswers, 'services'
 }
 
 /** Runs last: the lockfile of the repo's package manager pins every package the rendered manifests reach. */
-export function lockfileGenerator(tree: Tree, answers: Pick<ProjectAnswers, 'services' | 'packageManager'>): void {
+export function lockfileGenerator(
+  tree: Tree,
+  answers: Pick<ProjectAnswers, 'services' | 'packageManager'>,
+  { scaffolderIntegrity }: LockfileOptions = {},
+): void {
   const importers = importersOf(tree, answers);
-  if (answers.packageManager === 'pnpm') tree.write('pnpm-lock.yaml', composePnpmLockfile(importers, shippedPnpmLockfile));
+  if (answers.packageManager === 'pnpm') {
+    tree.write('pnpm-lock.yaml', composePnpmLockfile(importers, shippedPnpmLockfile, scaffolderIntegrity));
+  }
   else tree.write('package-lock.json', composeNpmLockfile(importers, loadNpmPool()));
 }

@@ -5,6 +5,7 @@ import { TEMPLATE_VERSION } from '../shared/paths.js';
 import { workspaceGenerator } from '../workspace/generator.js';
 import { importersOf } from './generator.js';
 import type { PackageManifest } from './npm-lockfile.js';
+import { SCAFFOLDER, scaffolderManifest } from './scaffolder-package.js';
 
 /** Every combination a user can choose. */
 export function allCombinations(): StackChoices[] {
@@ -16,11 +17,12 @@ export function allCombinations(): StackChoices[] {
 
 /**
  * One manifest that depends on everything any combination's root or service depends on: installed
- * by npm, its lockfile is the pool every generated lockfile is cut from. Two combinations asking for
- * different versions of one package would make the pool ambiguous: an error.
+ * by npm, its lockfile is the pool every generated lockfile is cut from. The scaffolder itself cannot be
+ * in it (its tarball holds the pool): its own dependencies are, where npm hoists them in a generated repo.
+ * Two packages asking for different versions of one package would make the pool ambiguous: an error.
  */
 export function poolManifest(): PackageManifest & { private: true } {
-  const union: Record<string, string> = {};
+  const union: Record<string, string> = { ...scaffolderManifest().dependencies };
   for (const choices of allCombinations()) {
     const answers: ProjectAnswers = {
       templateVersion: TEMPLATE_VERSION, projectName: 'pool', ...choices, services: [nextService('api', [])],
@@ -29,7 +31,7 @@ export function poolManifest(): PackageManifest & { private: true } {
     workspaceGenerator(tree, answers, { lockfile: false });
     for (const { manifest } of importersOf(tree, answers)) {
       for (const [name, spec] of Object.entries({ ...manifest.dependencies, ...manifest.devDependencies })) {
-        if (name.startsWith('@pool/')) continue;
+        if (name.startsWith('@pool/') || name === SCAFFOLDER) continue;
         if (union[name] !== undefined && union[name] !== spec) {
           throw new Error(`lockfile pool: ${name} is pinned to both ${union[name]} and ${spec}`);
         }

@@ -32,6 +32,8 @@ export const DEPENDENCY_VERSIONS = {
   'npm-groovy-lint': '16.2.0',
   // ops: scripts/check-ops.mjs reads the alert rules with it (the version this repo's tests run it with)
   yaml: '2.9.0',
+  // `plop service <name>`: its one action runs this release's `startup-backend add service`
+  plop: '4.0.5',
   // The package manager, pinned by the root package.json's `packageManager`.
   npm: '11.19.1',
   // pnpm 11 needs Node >= 22.13: the generated repos run on 24.

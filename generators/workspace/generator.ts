@@ -3,11 +3,15 @@ import { packageManagerFolder } from '../shared/package-manager-commands.js';
 import { writeAnswers } from '../shared/answers.js';
 import { projectVariables, renderFolder, renderFolderIfPresent } from '../shared/render.js';
 import { ciGenerator } from '../ci/generator.js';
-import { lockfileGenerator } from '../lockfile/generator.js';
+import { lockfileGenerator, type LockfileOptions } from '../lockfile/generator.js';
 import { opsGenerator } from '../ops/generator.js';
 import { serviceGenerator } from '../service/generator.js';
 import { writeLocalEnvFiles, type LocalEnvReport } from './local-env.js';
 import type { WorkspaceGeneratorSchema } from './schema.js';
+
+export interface WorkspaceOptions extends LockfileOptions {
+  lockfile?: boolean;
+}
 
 /**
  * The whole repository from the answers alone: the root files, every service,
@@ -17,8 +21,8 @@ import type { WorkspaceGeneratorSchema } from './schema.js';
 export function workspaceGenerator(
   tree: Tree,
   answers: WorkspaceGeneratorSchema,
-  // Off only while the lockfile pool itself is being refreshed from the rendered manifests.
-  { lockfile = true }: { lockfile?: boolean } = {},
+  // `lockfile` is off only while the lockfile pool itself is being refreshed from the rendered manifests.
+  { lockfile = true, ...lockfileOptions }: WorkspaceOptions = {},
 ): () => LocalEnvReport {
   const variables = projectVariables(answers);
   renderFolder(tree, ['workspace'], '.', variables);
@@ -29,7 +33,7 @@ export function workspaceGenerator(
   ciGenerator(tree, answers);
   opsGenerator(tree, answers);
   writeAnswers(tree, answers);
-  if (lockfile) lockfileGenerator(tree, answers);
+  if (lockfile) lockfileGenerator(tree, answers, lockfileOptions);
   // Secrets never go through the tree: they are written after the flush, uncommitted.
   return () => writeLocalEnvFiles(tree.root, tree.listChanges().map((change) => change.path));
 }

@@ -45,6 +45,13 @@ describe('create: bad input is refused with one line, exit 1, nothing written', 
     expectRejected(['app', '--yes', '--db', 'postgres'], cwd, /Unknown --db value "postgres"\. Valid values: mysql, tidb\./);
   });
 
+  it('a pnpm repo when neither a lockfile beside this copy nor the registry gives the scaffolder\'s integrity', () => {
+    // Run from the source tree (no install lockfile names it) against a registry port nobody listens on.
+    expectRejected(['app', '--yes', '--no-install', '--no-git', '--package-manager', 'pnpm'], cwd,
+      /^error pnpm-lock\.yaml needs the integrity of create-startup-backend@[\d.]+, found in no lockfile beside this copy and not at http:\/\/127\.0\.0\.1:9\/create-startup-backend\/[\d.]+ \(.+\): run it from the registry \(npx, npm create, pnpm dlx\), or use npm\.$/,
+      { env: { npm_config_registry: 'http://127.0.0.1:9/' } });
+  });
+
   it('an invalid service name', () => {
     expectRejected(['app', '--yes', '--service', 'Payments'], cwd, /Invalid service name "Payments".*"payments"/);
   });

@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdGetPrefix, freePorts, startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../support/servers.js';
-import { runCreate, runStartupBackend, tempDir } from '../cli/run-cli.js';
+import { runCreate, tempDir } from '../cli/run-cli.js';
 import { NODE24, node24Env } from '../support/node24.js';
 
 /**
- * A repo grown as a team grows it: created with one service, committed, then `startup-backend add service`
- * twice (each run installs), committing in between. The grown repo installs, lints, type-checks and passes
+ * A repo grown as a team grows it: created with one service, committed, then a service added through the
+ * repo's `npm run new:service` and one through `npx plop service` (each runs the pinned `startup-backend add
+ * service`, which installs), committing in between. The grown repo installs, lints, type-checks and passes
  * its own tests, integration included, each service on a test database of its own and as a database user
  * allowed that database only; every built service
  * runs against its own database and registers in real etcd.
@@ -39,7 +40,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-describe('a repo grown to three services with startup-backend add service', () => {
+describe('a repo grown to three services with npm run new:service and plop service', () => {
   let etcd: EtcdServer;
   let mariadb: MariaDb;
   let repo: string;
@@ -51,11 +52,17 @@ describe('a repo grown to three services with startup-backend add service', () =
     const created = runCreate(['shop', '--yes', '--service', SERVICES[0]!], { cwd, env: node24Env({ ...process.env, ...GIT_IDENTITY }) });
     expect(created.status, created.stderr).toBe(0);
     repo = path.join(cwd, 'shop');
+    // The repo's own commands, which run the create-startup-backend release it pins (installed from the
+    // test registry it was published to): `npm run new:service`, then plop without a question.
+    const commands: Record<string, [string, string[]]> = {
+      [SERVICES[1]!]: ['npm', ['run', 'new:service', '--', SERVICES[1]!]],
+      [SERVICES[2]!]: ['npx', ['plop', 'service', SERVICES[2]!]],
+    };
     for (const name of SERVICES.slice(1)) {
-      // From a subfolder, as a developer working in a service would.
-      const result = runStartupBackend(['add', 'service', name], { cwd: path.join(repo, 'services', SERVICES[0]!), env: node24Env({ ...process.env, ...GIT_IDENTITY }) });
-      expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
-      added[name] = { stdout: result.stdout, lockfileAfterAdd: readFileSync(path.join(repo, 'package-lock.json'), 'utf8') };
+      const [command, args] = commands[name]!;
+      const result = sh(command, args, repo);
+      expect(result.status, result.output).toBe(0);
+      added[name] = { stdout: result.output, lockfileAfterAdd: readFileSync(path.join(repo, 'package-lock.json'), 'utf8') };
       expect(sh('git', ['add', '--all'], repo).status).toBe(0);
       expect(sh('git', ['commit', '--quiet', '-m', `feat: add service ${name}`], repo).status).toBe(0);
     }
@@ -81,6 +88,19 @@ describe('a repo grown to three services with startup-backend add service', () =
     const ci = sh('npm', ['ci'], repo);
     expect(ci.status, ci.output).toBe(0);
   }, 300_000);
+
+  it('refuses through plop and npm run as the command does: the reason, exit 1, nothing written', () => {
+    const existing = sh('npx', ['plop', 'service', SERVICES[0]!], repo);
+    expect(existing.status).toBe(1);
+    expect(existing.output).toContain(`error Service "${SERVICES[0]}" already exists (services/${SERVICES[0]}): pick another name.`);
+    const invalid = sh('npx', ['plop', 'service', 'Bad_Name'], repo);
+    expect(invalid.status).toBe(1);
+    expect(invalid.output).toContain('"Bad_Name" does not match');
+    const reserved = sh('npm', ['run', 'new:service', '--', 'select'], repo);
+    expect(reserved.status).toBe(1);
+    expect(reserved.output).toMatch(/^error .*select.*$/m);
+    expect(sh('git', ['status', '--porcelain'], repo).output.trim()).toBe('');
+  }, 120_000);
 
   it.each(['lint', 'format:check', 'typecheck', 'ops:check'])('passes its own %s', (script) => {
     const result = sh('npm', ['run', script], repo);

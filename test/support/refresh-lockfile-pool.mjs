@@ -5,7 +5,7 @@
 // - templates/lockfiles/pnpm/<key>.yaml, one pnpm-lock.yaml per dependency set, made by `pnpm import`
 //   from that set's package-lock.json, so pnpm repos get the same versions as npm ones.
 // The result is committed, reviewed and tested like any template change (then bump the version: see
-// docs/releasing.md). Usage: npm run lockfile:refresh   (needs the npm registry)
+// docs/releasing.md). Usage: npm run lockfile:refresh [-- --update]   (needs the npm registry)
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,7 +16,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const { poolManifest } = await import(path.join(root, 'dist/generators/lockfile/pool-manifest.js'));
 const { poolFromLockfile } = await import(path.join(root, 'dist/generators/lockfile/npm-lockfile.js'));
 const { NPM_POOL_FILE, PNPM_LOCKFILES_DIR, pnpmLockfilePath, lockfileGenerator } = await import(path.join(root, 'dist/generators/lockfile/generator.js'));
-const { pnpmLockfileKey, CANONICAL_SERVICE } = await import(path.join(root, 'dist/generators/lockfile/pnpm-lockfile.js'));
+const { pnpmLockfileKey, pnpmImportManifest, CANONICAL_SERVICE } = await import(path.join(root, 'dist/generators/lockfile/pnpm-lockfile.js'));
 const { allCombinations } = await import(path.join(root, 'dist/generators/lockfile/pool-manifest.js'));
 const { workspaceGenerator } = await import(path.join(root, 'dist/generators/workspace/generator.js'));
 const { nextService } = await import(path.join(root, 'dist/generators/shared/answers.js'));
@@ -29,6 +29,12 @@ const pnpm = path.join(root, 'node_modules/.bin/pnpm');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'csb-lockfile-pool-'));
 try {
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(poolManifest(), null, 2)}\n`);
+  // npm keeps what a lockfile already locks where it still satisfies the manifest: seeded with the
+  // shipped pool, only new or changed pins are resolved today. `-- --update` re-resolves everything.
+  if (!process.argv.includes('--update')) {
+    const packages = { '': { name: 'create-startup-backend-lockfile-pool', version: '0.0.0' }, ...JSON.parse(readFileSync(NPM_POOL_FILE, 'utf8')) };
+    writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify({ name: 'create-startup-backend-lockfile-pool', version: '0.0.0', lockfileVersion: 3, requires: true, packages }));
+  }
   // No registry URLs in the pool (a team's mirror serves the same tarballs, checked by integrity).
   execFileSync('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund',
     '--omit-lockfile-registry-resolved=true'], { cwd: dir, stdio: 'inherit' });
@@ -53,6 +59,8 @@ for (const choices of allCombinations()) {
     const key = pnpmLockfileKey(root_, service);
     if (done.has(key)) continue;
     // The same manifests' package-lock.json, cut from the pool just written: pnpm imports its versions.
+    // The root has the scaffolder's own dependencies in place of this unpublished release of it.
+    tree.write('package.json', `${JSON.stringify(pnpmImportManifest(root_), null, 2)}\n`);
     lockfileGenerator(tree, { ...answers, packageManager: 'npm' });
     flushChanges(repo, tree.listChanges());
     execFileSync(pnpm, ['import'], { cwd: repo, stdio: 'inherit', env: { ...process.env, PATH: node24Path } });

@@ -22,7 +22,8 @@ export function renderRepo(dir, { rpc = 'grpc', discovery = 'etcd', db = 'mysql'
     services: services.reduce((list, name) => [...list, nextService(name, list)], []),
   };
   const tree = new FsTree(target, false);
-  const writeLocalEnv = workspaceGenerator(tree, answers);
+  // A pnpm lockfile records the integrity of the scaffolder release (test/support/registry-setup.ts).
+  const writeLocalEnv = workspaceGenerator(tree, answers, { scaffolderIntegrity: process.env.CSB_TEST_SCAFFOLDER_INTEGRITY });
   flushChanges(target, tree.listChanges());
   writeLocalEnv();
   return target;

@@ -7,7 +7,7 @@ import { applyPlan } from '../../generators/engine/apply.js';
 import { findRepository } from '../../generators/engine/repository.js';
 import { allCombinations } from '../../generators/lockfile/pool-manifest.js';
 import { PACKAGE_MANAGERS } from '../../generators/shared/package-managers.js';
-import { answersFor, renderToDisk } from './fixtures.js';
+import { answersFor, renderToDisk, testScaffolderIntegrity } from './fixtures.js';
 
 /**
  * The engine in-process: on a repo nobody edited, adding a service by the 3-way merge gives exactly the
@@ -33,7 +33,7 @@ describe('add service on an untouched repo', () => {
     '%s: the merge gives byte for byte the repo rendered with both services',
     (label, { packageManager, ...choices }) => {
       const grown = renderToDisk(path.join(work, `${label}-grown`), { ...answersFor(choices, ['orders']), packageManager });
-      const { files } = planAddService(findRepository(grown), 'ledger');
+      const { files } = planAddService(findRepository(grown), 'ledger', { scaffolderIntegrity: testScaffolderIntegrity() });
       expect(files.filter((file) => ['merged', 'conflict', 'kept'].includes(file.action)).map((file) => file.path)).toEqual([]);
       applyPlan(grown, files);
       const direct = renderToDisk(path.join(work, `${label}-direct`), { ...answersFor(choices, ['orders', 'ledger']), packageManager });

@@ -37,10 +37,17 @@ export function writeFiles(dir: string, files: ReadonlyMap<string, Buffer | stri
   return dir;
 }
 
+/** The published tarball's (test/support/registry-setup.ts), which pnpm repos' lockfiles record. */
+export function testScaffolderIntegrity(): string {
+  const integrity = process.env.CSB_TEST_SCAFFOLDER_INTEGRITY;
+  if (!integrity) throw new Error('CSB_TEST_SCAFFOLDER_INTEGRITY is unset: run the tests through vitest.config.ts (its globalSetup)');
+  return integrity;
+}
+
 /** Renders the whole repository onto disk at `dir`, `.env` files included, as `create --no-install --no-git` does. */
 export function renderToDisk(dir: string, answers: ProjectAnswers): string {
   const tree = new FsTree(dir, false);
-  const writeLocalEnv = workspaceGenerator(tree, answers);
+  const writeLocalEnv = workspaceGenerator(tree, answers, { scaffolderIntegrity: testScaffolderIntegrity() });
   flushChanges(dir, tree.listChanges());
   writeLocalEnv();
   return dir;
