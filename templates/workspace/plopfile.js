@@ -35,8 +35,21 @@ const prompts = Object.entries(schema.properties).map(([name, property]) => ({
   validate: (value) => schemaProblem(property, value) ?? true,
 }));
 
+/**
+ * Without a terminal nobody can answer a question: say which argument is missing, instead of the
+ * prompt library's crash on a closed input.
+ */
+function requireAnswersWithoutTerminal() {
+  const [generator, ...given] = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
+  if (generator === "service" && !process.stdin.isTTY && given.length < prompts.length) {
+    console.error(`error Missing the service ${prompts[given.length].name}: <%= pm.exec('plop') %> service <name>`);
+    process.exit(1);
+  }
+}
+
 /** @param {import("plop").NodePlopAPI} plop */
 export default function plopfile(plop) {
+  requireAnswersWithoutTerminal();
   plop.setActionType("startup-backend add service", (answers) => {
     const result = spawnSync(process.execPath, [bin, "add", "service", answers.name, "--yes"], { stdio: "inherit" });
     if (result.status !== 0) {

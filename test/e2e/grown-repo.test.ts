@@ -96,6 +96,9 @@ describe('a repo grown to three services with npm run new:service and plop servi
     const invalid = sh('npx', ['plop', 'service', 'Bad_Name'], repo);
     expect(invalid.status).toBe(1);
     expect(invalid.output).toContain('"Bad_Name" does not match');
+    const unnamed = sh('npx', ['plop', 'service'], repo);
+    expect(unnamed.status).toBe(1);
+    expect(unnamed.output.trim()).toBe('error Missing the service name: npx plop service <name>');
     const reserved = sh('npm', ['run', 'new:service', '--', 'select'], repo);
     expect(reserved.status).toBe(1);
     expect(reserved.output).toMatch(/^error .*select.*$/m);
@@ -164,6 +167,28 @@ describe('a repo grown to three services with npm run new:service and plop servi
         child.kill('SIGTERM');
         return exited;
       }));
+    });
+
+    it('lets each later service call the first through etcd with its typed client (src/clients/<first>.ts)', async () => {
+      const [first, ...later] = SERVICES;
+      for (const name of later) {
+        // Run from the built service, as its own code would call it: registry from its factory, the client's connect().
+        const script = `
+          import * as peer from "./dist/clients/${first}.js";
+          import { createLogger } from "./dist/logger.js";
+          import { createRegistry } from "./dist/registry/factory.js";
+          const registry = createRegistry({ endpoints: [process.env.ETCD], keyPrefix: "/services/" }, { ttlSeconds: 5, logger: createLogger("silent") });
+          const client = await peer.connect(registry);
+          const item = await client.createItem({ name: "from ${name}" });
+          console.log(JSON.stringify(await client.getItem({ id: item.id })));
+          await client.close();
+          await registry.close();`;
+        const result = sh(NODE24, ['--input-type=module', '-e', script], path.join(repo, 'services', name), { ETCD: etcd.endpoint });
+        expect(result.status, result.output).toBe(0);
+        expect(JSON.parse(result.output.trim().split('\n')[0]!)).toMatchObject({ name: `from ${name}` });
+        // The item is in the first service's own database: the call reached the running process.
+        expect(await mariadb.query(`SELECT name FROM \`${first}\`.items WHERE name = 'from ${name}'`)).toContain(`from ${name}`);
+      }
     });
 
     it('registers each in etcd, and each applied its migrations to its own database', async () => {

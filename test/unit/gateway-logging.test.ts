@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { tempDir } from '../cli/run-cli.js';
 import { isolated, nginxTest, run } from '../support/isolated.js';
+import { serviceNames } from '../../generators/shared/names.js';
 
 /**
  * The gateway (nginx in front of the services) and the `logging` profile (Elasticsearch, Kibana
@@ -84,10 +85,12 @@ function composeConfig(dir: string, profile?: string): ComposeConfig {
   return config;
 }
 
-/** The `/<package>.<Service>/` prefix of a service's gRPC methods, read from its generated proto. */
+/**
+ * The `/<package>.<Service>/` prefix of a service's gRPC methods, read from its generated proto (a later
+ * service's proto/ also holds a copy of the first service's, for its client of it).
+ */
 function grpcPrefix(dir: string, service: string): string {
-  const protoDir = path.join(dir, 'services', service, 'proto');
-  const proto = readFileSync(path.join(protoDir, readdirSync(protoDir).find((f) => f.endsWith('.proto'))!), 'utf8');
+  const proto = readFileSync(path.join(dir, 'services', service, 'proto', `${serviceNames(service).snakeName}.proto`), 'utf8');
   return `/${/^package ([\w.]+);/m.exec(proto)![1]}.${/^service (\w+) \{/m.exec(proto)![1]}/`;
 }
 

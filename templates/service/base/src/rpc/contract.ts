@@ -56,14 +56,15 @@ export class NoInstanceError extends Error {
 }
 
 /**
- * A client that picks an instance from the registry for every call (round
- * robin over a watched list) and keeps one connection per instance.
+ * A client that picks an instance of `service` (this one unless another is named: see src/clients/)
+ * from the registry for every call (round robin over a watched list) and keeps one connection per instance.
  */
 export async function connectThroughRegistry(
   registry: Registry,
   createClient: (address: string) => RpcClient,
+  service: string = SERVICE_NAME,
 ): Promise<RpcClient> {
-  const watch = await registry.watch(SERVICE_NAME);
+  const watch = await registry.watch(service);
   const clients = new Map<string, RpcClient>();
   let next = 0;
 
@@ -79,7 +80,7 @@ export async function connectThroughRegistry(
     const instance = instances[next % Math.max(instances.length, 1)];
     next += 1;
     if (instance === undefined) {
-      throw new NoInstanceError(`no ${SERVICE_NAME} instance is registered`);
+      throw new NoInstanceError(`no ${service} instance is registered`);
     }
     const address = addressOf(instance);
     let client = clients.get(address);

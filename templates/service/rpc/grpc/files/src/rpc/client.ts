@@ -7,17 +7,21 @@ import {
   type ListItemsResponse__Output as ListItemsResponse,
   loadService,
   type ServiceClient,
+  type ServiceConstructor,
 } from "./definition.js";
 
 export { type ClientOptions, NoInstanceError, type RpcClient } from "./contract.js";
 
 // Failed calls reject with a gRPC ServiceError (see test/rpc-errors.ts for what its code means).
 
-/** A client for one address ("host:port"). */
-export function createClient(address: string, options: ClientOptions = {}): RpcClient {
+/** A client for one address ("host:port"), of this service unless another one's is given (src/clients/). */
+export function createClient(
+  address: string,
+  options: ClientOptions = {},
+  service: ServiceConstructor = loadService(),
+): RpcClient {
   const deadlineMs = options.deadlineMs ?? 5_000;
-  const Client = loadService();
-  const client: ServiceClient = new Client(address, credentials.createInsecure());
+  const client: ServiceClient = new service(address, credentials.createInsecure());
   const callOptions = (): CallOptions => ({ deadline: Date.now() + deadlineMs });
 
   return {

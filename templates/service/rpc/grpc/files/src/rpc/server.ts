@@ -1,15 +1,19 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 
 import type { RpcServer, RpcServerOptions } from "./contract.js";
-import { loadService } from "./definition.js";
+import { loadService, type ServiceConstructor } from "./definition.js";
 import { createHandlers } from "./handlers.js";
 
 export type { RpcServer, RpcServerOptions } from "./contract.js";
 
-export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
+/** Serves this service, or, given another one's definition, the same calls under its name (for tests). */
+export async function startRpcServer(
+  options: RpcServerOptions,
+  service: ServiceConstructor = loadService(),
+): Promise<RpcServer> {
   const { logger } = options;
   const server = new Server();
-  server.addService(loadService().service, createHandlers(options));
+  server.addService(service.service, createHandlers(options));
   const address = `${options.host ?? "0.0.0.0"}:${String(options.port)}`;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, ServerCredentials.createInsecure(), (error, boundPort) => {

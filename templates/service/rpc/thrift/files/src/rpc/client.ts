@@ -20,6 +20,9 @@ export class DeadlineExceededError extends Error {
   override readonly name = "DeadlineExceededError";
 }
 
+/** What a client needs of a generated service module: its Client class. */
+export type ServiceModule = Pick<typeof Service, "Client">;
+
 /** One TCP connection and the calls waiting for an answer on it. */
 interface Session {
   readonly client: Service.Client;
@@ -29,8 +32,15 @@ interface Session {
   readonly closed: Promise<void>;
 }
 
-/** A client for one address ("host:port"); connects on first use and again after losing the connection. */
-export function createClient(address: string, options: ClientOptions = {}): RpcClient {
+/**
+ * A client for one address ("host:port"), of this service unless another one's module is given
+ * (src/clients/); connects on first use and again after losing the connection.
+ */
+export function createClient(
+  address: string,
+  options: ClientOptions = {},
+  service: ServiceModule = Service,
+): RpcClient {
   const deadlineMs = options.deadlineMs ?? 5_000;
   const { host, port } = parseAddress(address);
   let session: Session | undefined;
@@ -41,7 +51,7 @@ export function createClient(address: string, options: ClientOptions = {}): RpcC
     let lastError: Error | undefined;
     let markClosed: () => void = () => undefined;
     const current: Session = {
-      client: createThriftClient(Service.Client, connection),
+      client: createThriftClient(service.Client, connection),
       end: () => {
         connection.end();
       },

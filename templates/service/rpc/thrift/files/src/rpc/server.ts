@@ -31,9 +31,13 @@ interface Connection {
  * bookkeeping so stop() can drain in-flight calls, and no 'error' event that
  * could crash the process.
  */
-export async function startRpcServer(options: ThriftServerOptions): Promise<RpcServer> {
+export async function startRpcServer(
+  options: ThriftServerOptions,
+  // Another service's generated module serves the same calls as that service (for tests of src/clients/).
+  service: Pick<typeof Service, "Processor"> = Service,
+): Promise<RpcServer> {
   const { logger } = options;
-  const processor = new Service.Processor(createHandlers(options));
+  const processor = new service.Processor(createHandlers(options));
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const connections = new Set<Connection>();
   let stopping = false;
