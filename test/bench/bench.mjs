@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, write
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = path.join(root, 'bin', 'create-startup-backend.js');
@@ -53,6 +54,15 @@ run('git', ['worktree', 'add', '--detach', baselineDir, baseline.commit], { cwd:
 process.on('exit', () => spawnSync('git', ['worktree', 'remove', '--force', baselineDir], { cwd: root }));
 run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: baselineDir });
 const baselineBin = path.join(baselineDir, 'bin', 'create-startup-backend.js');
+
+// Repos made by either release devDepend on it: both are published to a local registry (as in the tests,
+// test/support/registry-setup.ts, bundled here to run on plain Node), and every install goes through it.
+const registrySetup = path.join(root, 'test/support/.registry-setup.bundle.mjs');
+await build({ entryPoints: [path.join(root, 'test/support/registry-setup.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: registrySetup, logLevel: 'warning' });
+const { startRegistryWith } = await import(registrySetup);
+rmSync(registrySetup);
+const registry = await startRegistryWith([root, baselineDir]);
+// Stopped at the end; its supervisor also stops it should this process die first.
 const load = () => os.loadavg()[0].toFixed(2);
 rows.push(['load average (1 min) at start', load(), '']);
 
@@ -174,3 +184,4 @@ console.log(`create-startup-backend bench: ${os.cpus().length} x ${os.cpus()[0]?
 console.log(`${'measure'.padEnd(width)} | ${'value'.padEnd(22)} | target`);
 console.log(`${'-'.repeat(width)}-|-${'-'.repeat(22)}-|-------`);
 for (const [name, value, target] of rows) console.log(`${name.padEnd(width)} | ${value.padEnd(22)} | ${target}`);
+await registry.stop();

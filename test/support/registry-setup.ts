@@ -21,7 +21,7 @@ const VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'
 const shared = globalThis as { csbTestRegistry?: Promise<NpmRegistry> };
 
 export default async function setup(): Promise<() => Promise<void>> {
-  shared.csbTestRegistry ??= publishThisRelease();
+  shared.csbTestRegistry ??= startRegistryWith([ROOT]);
   const registry = await shared.csbTestRegistry;
   return async () => {
     if (!shared.csbTestRegistry) return;
@@ -30,14 +30,21 @@ export default async function setup(): Promise<() => Promise<void>> {
   };
 }
 
-async function publishThisRelease(): Promise<NpmRegistry> {
+/**
+ * The registry, with each checkout's build of create-startup-backend packed and published (this one,
+ * and for the bench an older release's worktree); this process and its children are pointed at it.
+ */
+export async function startRegistryWith(packageDirs: readonly string[]): Promise<NpmRegistry> {
   const registry = await startNpmRegistry();
   const packDir = mkdtempSync(path.join(os.tmpdir(), 'csb-test-pack-'));
   try {
-    const pack = spawnSync('npm', ['pack', '--pack-destination', packDir, '--ignore-scripts', '--silent'], { cwd: ROOT, encoding: 'utf8' });
-    if (pack.status !== 0) throw new Error(`npm pack failed (${pack.status}): ${pack.stderr}`);
+    for (const dir of packageDirs) {
+      const pack = spawnSync('npm', ['pack', '--pack-destination', packDir, '--ignore-scripts', '--json'], { cwd: dir, encoding: 'utf8' });
+      if (pack.status !== 0) throw new Error(`npm pack in ${dir} failed (${pack.status}): ${pack.stderr}`);
+      const [packed] = JSON.parse(pack.stdout) as Array<{ filename: string }>;
+      await registry.publish(path.join(packDir, packed!.filename));
+    }
     const tarball = path.join(packDir, `create-startup-backend-${VERSION}.tgz`);
-    await registry.publish(tarball);
     Object.assign(process.env, registry.env, {
       CSB_TEST_SCAFFOLDER_INTEGRITY: `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`,
     });

@@ -60,6 +60,9 @@ describe.each(rpcValues)('dependency updates (rpc %s)', (rpc) => {
     expect(config.packageRules).toContainEqual(
       expect.objectContaining({ matchPackageNames: ['node', '@types/node'], allowedVersions: `<${NODE_MAJOR + 1}` }),
     );
+    // The scaffolder moves only with the repo's files, through `startup-backend upgrade`.
+    expect(config.packageRules).toContainEqual(expect.objectContaining({ matchPackageNames: ['create-startup-backend'], enabled: false }));
+    expect(packages).toContain('create-startup-backend');
   });
 
   it('Jenkins (GitHub): .github/dependabot.yml, weekly npm, Dockerfile and compose updates, the same groups', () => {
@@ -85,7 +88,8 @@ describe.each(rpcValues)('dependency updates (rpc %s)', (rpc) => {
     expect(compose).toMatchObject({ directory: '/', groups: { 'docker-images': { patterns: ['*'] } } });
     // Node.js and its types stay on the major the repo runs (an LTS line): no major updates of either.
     const major = ['version-update:semver-major'];
-    expect(npm!.ignore).toEqual([{ 'dependency-name': '@types/node', 'update-types': major }]);
+    // The scaffolder moves only with the repo's files, through `startup-backend upgrade`.
+    expect(npm!.ignore).toEqual([{ 'dependency-name': '@types/node', 'update-types': major }, { 'dependency-name': 'create-startup-backend' }]);
     expect(docker!.ignore).toEqual([{ 'dependency-name': 'node', 'update-types': major }]);
     expect(files.get('services/api/Dockerfile')!.toString()).toContain(`FROM ${IMAGE_TAGS.node} AS build`);
   });
@@ -96,5 +100,6 @@ describe.each(rpcValues)('dependency updates (rpc %s)', (rpc) => {
     expect(section).toContain(ci === 'gitlab' ? '`renovate.json`' : '`.github/dependabot.yml`');
     for (const name of rpcPackages(rpc)) expect(section).toContain(`\`${name}\``);
     expect(section).toMatch(new RegExp(`stay on\\s+${NODE_MAJOR}, the LTS line`));
+    expect(section).toMatch(/`create-startup-backend`\s+is left alone/);
   });
 });

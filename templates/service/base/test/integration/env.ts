@@ -105,9 +105,10 @@ export function testConfig(env: IntegrationEnv, overrides: Record<string, string
 
 /**
  * Waits until both servers answer (CI service containers may still be starting); given only a server,
- * first creates the tests' database and its user.
+ * first creates the tests' database and its user. Gives up under the 60 s hook timeout (vitest.config.ts),
+ * so that a server that never accepts the tests is reported with its last error (e.g. "Access denied").
  */
-export async function waitForServers(env: IntegrationEnv, timeoutMs = 60_000): Promise<void> {
+export async function waitForServers(env: IntegrationEnv, timeoutMs = 45_000): Promise<void> {
   if (env.adminUrl) await retry(timeoutMs, () => createTestDatabaseAndUser(env.adminUrl!));
   await retry(timeoutMs, () => connectOrCreateDatabase(env.databaseUrl));
   await waitForRegistry(env.registryEnv, timeoutMs);

@@ -24,7 +24,8 @@ describe.skipIf(!runIntegration)(title, () => {
 
   beforeAll(async () => {
     const env = integrationEnv();
-    await waitForRegistry(env.registryEnv, 60_000);
+    // Under the 60 s hook timeout: a registry that never answers is reported with its last error.
+    await waitForRegistry(env.registryEnv, 45_000);
     const registry = () => createRegistry(testConfig(env).registry, { ttlSeconds: 3, logger: silentLogger });
     const items = new ItemsService(new InMemoryItemsRepository());
     const options = { port: 0, host: "127.0.0.1", items, metrics: createMetrics(), logger: silentLogger };
