@@ -45,8 +45,8 @@ export async function addCommand(argv: readonly string[]): Promise<void> {
   // Asked on a terminal: a name that cannot be added is asked again, with the reason.
   const name = given ?? (await askName(Boolean(args.yes), (candidate) => validateServiceName(candidate) ?? serviceCollision(candidate, answers.services)));
 
-  const scaffolderIntegrity = answers.packageManager === 'pnpm' ? await (await import('./scaffolder-integrity.js')).scaffolderIntegrity(root) : undefined;
-  const { files } = planAddService(repository, name, { scaffolderIntegrity });
+  const { lockfileOptions } = await import('./scaffolder-integrity.js');
+  const { files } = planAddService(repository, name, await lockfileOptions(answers.packageManager, root));
   printPlan(files);
   if (args.dryRun) {
     process.stdout.write(`\n${unifiedDiff(files, { color: pc.isColorSupported })}\nDry run: nothing was written.\n`);

@@ -92,8 +92,8 @@ async function create(argv: readonly string[]): Promise<void> {
 
   // Everything is rendered in memory first: a bad template fails before the disk is touched.
   const tree = new FsTree(target.root, false);
-  const scaffolderIntegrity = packageManager === 'pnpm' ? await (await import('./scaffolder-integrity.js')).scaffolderIntegrity() : undefined;
-  const writeLocalEnv = workspaceGenerator(tree, answers, { scaffolderIntegrity });
+  const { lockfileOptions } = await import('./scaffolder-integrity.js');
+  const writeLocalEnv = workspaceGenerator(tree, answers, await lockfileOptions(packageManager));
   const changes = tree.listChanges();
 
   if (args.dryRun) {

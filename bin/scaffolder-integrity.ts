@@ -1,6 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { UserInputError } from '../generators/shared/choices.js';
+import type { PackageManager } from '../generators/shared/package-managers.js';
 import { PACKAGE_ROOT, TEMPLATE_VERSION } from '../generators/shared/paths.js';
 import { SCAFFOLDER, recordedScaffolderIntegrity } from '../generators/lockfile/scaffolder-package.js';
 
@@ -12,12 +13,17 @@ const LOCKFILES: Array<[string, 'npm' | 'pnpm']> = [
 
 const REGISTRY_TIMEOUT_MS = 15_000;
 
+/** What the lockfile generator needs beyond the answers: for a pnpm repo, this release's integrity. */
+export async function lockfileOptions(packageManager: PackageManager, repoRoot?: string): Promise<{ scaffolderIntegrity?: string }> {
+  return packageManager === 'pnpm' ? { scaffolderIntegrity: await scaffolderIntegrity(repoRoot) } : {};
+}
+
 /**
  * The integrity of this release's published tarball, for a pnpm repo's lockfile. Asked, in order, of:
  * the repo's own lockfile (`add service`: the render must match what the repo recorded), the lockfile of
  * the folder this copy was installed into (npx, `pnpm dlx`, the repo's node_modules), the registry.
  */
-export async function scaffolderIntegrity(repoRoot?: string): Promise<string> {
+async function scaffolderIntegrity(repoRoot?: string): Promise<string> {
   const folders = repoRoot ? [repoRoot] : [];
   for (let dir = path.dirname(realpathSync(PACKAGE_ROOT)); ; dir = path.dirname(dir)) {
     folders.push(dir);
