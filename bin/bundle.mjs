@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Build step after tsc: bundles the two CLIs (dist/bin/create.js, dist/bin/startup-backend.js and what
-// they import) into dist/create-startup-backend.js and dist/startup-backend.js with the few nx modules the generators run (the virtual tree and
+// they import) into dist/create-startup-backend.js and dist/startup-backend.js, and the render entry
+// other releases import into dist/render.js, with the few nx modules the generators run (the virtual tree and
 // generateFiles, names), so that `npm create` installs neither nx nor @nx/devkit (their barrels load
 // nx's native binary, its daemon client and ts-node hooks). The other dependencies stay external.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,10 +45,12 @@ const nxModules = {
 rmSync(path.join(root, 'dist/chunks'), { recursive: true, force: true });
 
 await build({
-  // The two bins share the generators and the engine: one chunk each, loaded by both.
+  // The two bins share the generators and the engine: one chunk each, loaded by both. `render` is what
+  // another release imports to render a repository as this one does (generators/engine/render-api.ts).
   entryPoints: {
     'create-startup-backend': path.join(root, 'dist/bin/create.js'),
     'startup-backend': path.join(root, 'dist/bin/startup-backend.js'),
+    render: path.join(root, 'dist/generators/engine/render-api.js'),
   },
   outdir: path.join(root, 'dist'),
   splitting: true,

@@ -13,31 +13,44 @@ const LOCKFILES: Array<[string, 'npm' | 'pnpm']> = [
 
 const REGISTRY_TIMEOUT_MS = 15_000;
 
-/** What the lockfile generator needs beyond the answers: for a pnpm repo, this release's integrity. */
-export async function lockfileOptions(packageManager: PackageManager, repoRoot?: string): Promise<{ scaffolderIntegrity?: string }> {
-  return packageManager === 'pnpm' ? { scaffolderIntegrity: await scaffolderIntegrity(repoRoot) } : {};
+/** The release whose render needs the integrity: this copy, or another release's package (upgrade's base). */
+export interface Release {
+  version: string;
+  packageDir: string;
+}
+
+const THIS_RELEASE: Release = { version: TEMPLATE_VERSION, packageDir: PACKAGE_ROOT };
+
+/** What the lockfile generator needs beyond the answers: for a pnpm repo, the release's integrity. */
+export async function lockfileOptions(
+  packageManager: PackageManager,
+  repoRoot?: string,
+  release: Release = THIS_RELEASE,
+): Promise<{ scaffolderIntegrity?: string }> {
+  return packageManager === 'pnpm' ? { scaffolderIntegrity: await scaffolderIntegrity(release, repoRoot) } : {};
 }
 
 /**
- * The integrity of this release's published tarball, for a pnpm repo's lockfile. Asked, in order, of:
+ * The integrity of a release's published tarball, for a pnpm repo's lockfile. Asked, in order, of:
  * the repo's own lockfile (`add service`: the render must match what the repo recorded), the lockfile of
- * the folder this copy was installed into (npx, `pnpm dlx`, the repo's node_modules), the registry.
+ * the folder the release was installed into (npx, `pnpm dlx`, the repo's node_modules, upgrade's cache),
+ * the registry.
  */
-async function scaffolderIntegrity(repoRoot?: string): Promise<string> {
+async function scaffolderIntegrity({ version, packageDir }: Release, repoRoot?: string): Promise<string> {
   const folders = repoRoot ? [repoRoot] : [];
-  for (let dir = path.dirname(realpathSync(PACKAGE_ROOT)); ; dir = path.dirname(dir)) {
+  for (let dir = path.dirname(realpathSync(packageDir)); ; dir = path.dirname(dir)) {
     folders.push(dir);
     if (path.dirname(dir) === dir) break;
   }
   for (const folder of folders) {
     for (const [file, format] of LOCKFILES) {
       const text = readIfPresent(path.join(folder, file));
-      const integrity = text && recordedScaffolderIntegrity(text, format, TEMPLATE_VERSION);
+      const integrity = text && recordedScaffolderIntegrity(text, format, version);
       if (integrity) return integrity;
     }
   }
   const registry = (process.env.npm_config_registry ?? 'https://registry.npmjs.org/').replace(/\/?$/, '/');
-  const url = `${registry}${SCAFFOLDER}/${TEMPLATE_VERSION}`;
+  const url = `${registry}${SCAFFOLDER}/${version}`;
   let reason: string;
   try {
     const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(REGISTRY_TIMEOUT_MS) });
@@ -48,7 +61,7 @@ async function scaffolderIntegrity(repoRoot?: string): Promise<string> {
     reason = (error as Error).message;
   }
   throw new UserInputError(
-    `pnpm-lock.yaml needs the integrity of ${SCAFFOLDER}@${TEMPLATE_VERSION}, found in no lockfile beside this copy and not at ${url} (${reason}): run it from the registry (npx, npm create, pnpm dlx), or use npm.`,
+    `pnpm-lock.yaml needs the integrity of ${SCAFFOLDER}@${version}, found in no lockfile beside this copy and not at ${url} (${reason}): run it from the registry (npx, npm create, pnpm dlx), or use npm.`,
   );
 }
 

@@ -10,7 +10,7 @@ Commands, run anywhere inside a repository made by create-startup-backend:
                        runbook commands, merged into your files (a 3-way merge: your edits stay)
 
 Options of add service:
-      --rpc grpc|thrift  the service's RPC framework (this release: the repository's own)
+      --rpc grpc|thrift  the service's RPC framework (default: the repository's "rpc")
       --dry-run          print the plan (created / updated / merged / conflict) with diffs;
                          write nothing
       --allow-dirty      run although the working tree has uncommitted changes

@@ -1,5 +1,5 @@
 import { nextService, type ProjectAnswers } from '../shared/answers.js';
-import { UserInputError } from '../shared/choices.js';
+import { UserInputError, type RpcFramework } from '../shared/choices.js';
 import { assertServiceName } from '../shared/names.js';
 import { serviceCollision } from '../shared/service-collisions.js';
 import { planMerge, type FilePlan } from './plan.js';
@@ -11,12 +11,18 @@ export interface AddServicePlan {
   files: FilePlan[];
 }
 
+export interface NewService {
+  name: string;
+  /** Its RPC framework when not the project's. */
+  rpc?: RpcFramework;
+}
+
 /**
  * The recorded answers with one more service, checked against the name rules of `create` and against
  * what is already in the repository; then the repo rendered from both, merged into the working tree.
  * Nothing is written here.
  */
-export function planAddService(repository: Repository, name: string, options: RenderOptions = {}): AddServicePlan {
+export function planAddService(repository: Repository, { name, rpc }: NewService, options: RenderOptions = {}): AddServicePlan {
   const { root, answers } = repository;
   assertServiceName(name);
   const collision = serviceCollision(name, answers.services);
@@ -30,6 +36,7 @@ export function planAddService(repository: Repository, name: string, options: Re
       throw new UserInputError(`services/${folder} is already the workspace package ${packageName}: pick another name.`);
     }
   }
-  const theirs: ProjectAnswers = { ...answers, services: [...answers.services, nextService(name, answers.services)] };
+  const recordedRpc = rpc === answers.rpc ? undefined : rpc;
+  const theirs: ProjectAnswers = { ...answers, services: [...answers.services, nextService(name, answers.services, recordedRpc)] };
   return { answers: theirs, files: planMerge(root, renderRepository(answers, options), renderRepository(theirs, options)) };
 }

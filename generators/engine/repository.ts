@@ -3,8 +3,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FsTree } from 'nx/src/generators/tree.js';
 import { ANSWERS_FILE, readAnswers, type ProjectAnswers } from '../shared/answers.js';
-import { UserInputError } from '../shared/choices.js';
+import { RPC_FRAMEWORKS, UserInputError } from '../shared/choices.js';
 import type { PackageManager } from '../shared/package-managers.js';
+import { compareVersions } from './versions.js';
 
 export interface Repository {
   root: string;
@@ -36,6 +37,9 @@ function checkedAnswers<T extends ProjectAnswers>(answers: T): T {
     if (typeof service?.name !== 'string' || PORT_FIELDS.some((field) => !Number.isInteger(service[field]))) {
       throw corrupt(`has a malformed service at services[${index}]`);
     }
+    if (service.rpc !== undefined && !RPC_FRAMEWORKS.includes(service.rpc)) {
+      throw corrupt(`has an unknown "rpc" "${String(service.rpc)}" at services[${index}] (one of ${RPC_FRAMEWORKS.join(', ')})`);
+    }
   }
   return answers;
 }
@@ -63,12 +67,6 @@ export function assertSameTemplateVersion(recorded: string, running: string, com
   );
 }
 
-function compareVersions(a: string, b: string): number {
-  const parts = (version: string) => version.split(/[.-]/).slice(0, 3).map(Number);
-  const [pa, pb] = [parts(a), parts(b)];
-  for (let i = 0; i < 3; i += 1) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
-  return 0;
-}
 
 /**
  * A change is merged into committed work only: the team can then see it with `git diff` and undo it

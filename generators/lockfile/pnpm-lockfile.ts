@@ -4,10 +4,10 @@ import type { Importer, PackageManifest } from './npm-lockfile.js';
 import { SCAFFOLDER, scaffolderManifest } from './scaffolder-package.js';
 
 /**
- * pnpm's lockfile names no package of the repo, only importer folders, and every service of a
- * combination has the same dependencies: so one pnpm-lock.yaml per dependency set, made by pnpm
- * for a repo with one service (`services/api`) and shipped in templates/lockfiles/pnpm/, serves any
- * number of services, its `services/api` importer block repeated under each service's folder.
+ * pnpm's lockfile names no package of the repo, only importer folders, and the services of one RPC
+ * framework have the same dependencies: so one pnpm-lock.yaml per set of dependency sets, made by pnpm
+ * for a repo with one service of each set (`services/api`, …) and shipped in templates/lockfiles/pnpm/,
+ * serves any number of services, each service getting the importer block of its own dependency set.
  */
 export const CANONICAL_SERVICE = 'api';
 
@@ -16,6 +16,8 @@ const dependencyFields = (manifest: PackageManifest) => ({
   devDependencies: manifest.devDependencies ?? {},
   optionalDependencies: manifest.optionalDependencies ?? {},
 });
+
+type DependencyFields = ReturnType<typeof dependencyFields>;
 
 /**
  * The root manifest the shipped lockfile is imported for: the scaffolder's own dependencies in place of
@@ -30,10 +32,44 @@ export function pnpmImportManifest(root: PackageManifest): PackageManifest {
   return { ...root, devDependencies: { ...devDependencies, ...own } };
 }
 
-/** Names the shipped lockfile of a root and a service manifest: the same dependencies, the same file. */
-export function pnpmLockfileKey(root: PackageManifest, service: PackageManifest): string {
-  const signature = JSON.stringify({ root: dependencyFields(pnpmImportManifest(root)), service: dependencyFields(service) });
+/**
+ * Names the shipped lockfile of a root and its service manifests: the same dependency sets, the same file.
+ * (A repo of one set keeps the key it had before services of two frameworks could share a repo.)
+ */
+export function pnpmLockfileKey(root: PackageManifest, services: readonly PackageManifest[]): string {
+  const rootFields = dependencyFields(pnpmImportManifest(root));
+  const sets = [...new Map(services.map((service) => [sortedSignature(dependencyFields(service)), dependencyFields(service)])).entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([, fields]) => fields);
+  if (sets.length === 0) throw new Error('pnpmLockfileKey: needs at least one service');
+  const signature = JSON.stringify(sets.length === 1 ? { root: rootFields, service: sets[0] } : { root: rootFields, services: sets });
   return createHash('sha256').update(signature).digest('hex').slice(0, 16);
+}
+
+/** The dependency fields with their entries in name order: the same set whatever order a manifest lists them in. */
+function sortedSignature(fields: DependencyFields): string {
+  const sorted = (entries: Record<string, string>) => Object.fromEntries(Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return JSON.stringify({
+    dependencies: sorted(fields.dependencies),
+    devDependencies: sorted(fields.devDependencies),
+    optionalDependencies: sorted(fields.optionalDependencies),
+  });
+}
+
+/** The dependency fields an importer block of pnpm-lock.yaml declares (its `specifier:` lines). */
+function importerDependencies(block: string): DependencyFields {
+  const fields: DependencyFields = { dependencies: {}, devDependencies: {}, optionalDependencies: {} };
+  let section: Record<string, string> | undefined;
+  let name: string | undefined;
+  for (const line of block.split('\n')) {
+    const sectionName = /^ {4}(\w+):$/.exec(line)?.[1];
+    if (sectionName !== undefined) section = fields[sectionName as keyof DependencyFields];
+    const entry = /^ {6}'?([^':]+)'?:$/.exec(line)?.[1];
+    if (entry !== undefined) name = entry;
+    const specifier = /^ {8}specifier: '?([^']*)'?$/.exec(line)?.[1];
+    if (specifier !== undefined && section && name !== undefined) section[name] = specifier;
+  }
+  return fields;
 }
 
 /**
@@ -48,12 +84,7 @@ export function composePnpmLockfile(
   const root = importers.find((importer) => importer.location === '');
   const services = importers.filter((importer) => importer.location !== '');
   if (!root || services.length === 0) throw new Error('composePnpmLockfile: needs the root and at least one service');
-  const key = pnpmLockfileKey(root.manifest, services[0]!.manifest);
-  for (const service of services) {
-    if (pnpmLockfileKey(root.manifest, service.manifest) !== key) {
-      throw new Error(`composePnpmLockfile: ${service.location} depends on other packages than ${services[0]!.location}`);
-    }
-  }
+  const key = pnpmLockfileKey(root.manifest, services.map((service) => service.manifest));
   const canonical = shipped(key);
   if (canonical === undefined) {
     throw new UserInputError(
@@ -64,11 +95,17 @@ export function composePnpmLockfile(
   const end = canonical.indexOf('\npackages:\n');
   if (start === -1 || end === -1) throw new Error(`pnpm lockfile ${key} has no importers or packages section`);
   const blocks = canonical.slice(start + '\nimporters:\n\n'.length, end).split('\n\n').map((block) => block.replace(/\n+$/, '')).filter(Boolean);
-  const header = `  services/${CANONICAL_SERVICE}:\n`;
-  const serviceBlock = blocks.find((block) => block.startsWith(header));
-  if (!serviceBlock) throw new Error(`pnpm lockfile ${key} has no services/${CANONICAL_SERVICE} importer`);
-  const others = blocks.filter((block) => block !== serviceBlock);
-  const serviceBlocks = services.map(({ location }) => `  ${location}:\n${serviceBlock.slice(header.length)}`);
+  const isService = (block: string) => block.startsWith('  services/');
+  const canonicalServices = blocks.filter(isService).map((block) => ({
+    body: block.slice(block.indexOf(':\n') + 2),
+    signature: sortedSignature(importerDependencies(block)),
+  }));
+  const others = blocks.filter((block) => !isService(block));
+  const serviceBlocks = services.map(({ location, manifest }) => {
+    const match = canonicalServices.find(({ signature }) => signature === sortedSignature(dependencyFields(manifest)));
+    if (!match) throw new Error(`pnpm lockfile ${key} has no importer with the dependencies of ${location}`);
+    return `  ${location}:\n${match.body}`;
+  });
   // pnpm sorts importers by folder; `.` (the root) sorts first.
   const sorted = [...others, ...serviceBlocks].sort((a, b) => importerId(a).localeCompare(importerId(b), 'en'));
   const lockfile = `${canonical.slice(0, start)}\nimporters:\n\n${sorted.join('\n\n')}\n${canonical.slice(end)}`;

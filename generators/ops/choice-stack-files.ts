@@ -17,10 +17,10 @@ export function renderChoiceStackFiles(tree: Tree, answers: ProjectAnswers, vari
 
 /**
  * A service's own ops files that depend on a choice (the gateway's route or listener for its RPC
- * framework), from that choice's `ops-service-files/` folder.
+ * framework), from that choice's `ops-service-files/` folder; `variables` hold the service's own choices.
  */
-export function renderChoiceServiceFiles(tree: Tree, answers: ProjectAnswers, variables: ServiceVariables): void {
+export function renderChoiceServiceFiles(tree: Tree, variables: ServiceVariables): void {
   for (const { key: kind } of CHOICES) {
-    renderFolderIfPresent(tree, [...choiceFolder(kind, answers[kind]), 'ops-service-files'], '.', variables);
+    renderFolderIfPresent(tree, [...choiceFolder(kind, variables[kind]), 'ops-service-files'], '.', variables);
   }
 }

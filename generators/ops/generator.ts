@@ -19,7 +19,7 @@ export function opsGenerator(tree: Tree, answers: OpsGeneratorSchema): void {
   for (const service of answers.services) {
     const perService = { ...serviceVariables(answers, service), grafana };
     renderFolder(tree, ['ops', 'service-files'], '.', perService);
-    renderChoiceServiceFiles(tree, answers, perService);
+    renderChoiceServiceFiles(tree, perService);
     // Built as a typed object rather than templated JSON.
     tree.write(dashboardPath(service.name), dashboardJson(service.name));
   }

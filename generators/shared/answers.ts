@@ -1,5 +1,5 @@
 import type { Tree } from '@nx/devkit';
-import { CHOICES, UserInputError, type StackChoices } from './choices.js';
+import { CHOICES, UserInputError, type RpcFramework, type StackChoices } from './choices.js';
 import { DEFAULT_PACKAGE_MANAGER, PACKAGE_MANAGERS, isPackageManager, type PackageManager } from './package-managers.js';
 
 /**
@@ -10,6 +10,8 @@ export const ANSWERS_FILE = '.startup-backend.json';
 
 export interface ServiceAnswers {
   name: string;
+  /** Recorded only for a service of another framework than the project's `rpc` (`add service --rpc`). */
+  rpc?: RpcFramework;
   rpcPort: number;
   httpPort: number;
 }
@@ -30,14 +32,25 @@ const FIRST_RPC_PORT = 50051;
 const FIRST_HTTP_PORT = 9464;
 
 /** Ports are assigned in order so services can run side by side on one machine. */
-export function nextService(name: string, existing: readonly ServiceAnswers[]): ServiceAnswers {
+export function nextService(name: string, existing: readonly ServiceAnswers[], rpc?: RpcFramework): ServiceAnswers {
   const taken = (pick: (s: ServiceAnswers) => number, first: number) =>
     Math.max(first - 1, ...existing.map(pick)) + 1;
   return {
     name,
+    ...(rpc === undefined ? {} : { rpc }),
     rpcPort: taken((s) => s.rpcPort, FIRST_RPC_PORT),
     httpPort: taken((s) => s.httpPort, FIRST_HTTP_PORT),
   };
+}
+
+/** The project's `rpc` is the framework of every service that records none, and of new ones by default. */
+export function serviceRpc(answers: Pick<ProjectAnswers, 'rpc'>, service: ServiceAnswers): RpcFramework {
+  return service.rpc ?? answers.rpc;
+}
+
+/** The frameworks the services use, each once, in the order of their first service. */
+export function rpcFrameworksInUse(answers: Pick<ProjectAnswers, 'rpc' | 'services'>): RpcFramework[] {
+  return [...new Set(answers.services.map((service) => serviceRpc(answers, service)))];
 }
 
 export function serializeAnswers(answers: ProjectAnswers): string {
@@ -51,7 +64,9 @@ export function serializeAnswers(answers: ProjectAnswers): string {
     db: answers.db,
     ci: answers.ci,
     packageManager: answers.packageManager ?? DEFAULT_PACKAGE_MANAGER,
-    services: answers.services.map(({ name, rpcPort, httpPort }) => ({ name, rpcPort, httpPort })),
+    services: answers.services.map(({ name, rpc, rpcPort, httpPort }) => ({
+      name, ...(rpc === undefined || rpc === answers.rpc ? {} : { rpc }), rpcPort, httpPort,
+    })),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }

@@ -135,7 +135,7 @@ rows.push(['load average (1 min) at start', load(), '']);
       cpSync(reference, scratch, { recursive: true });
       wall.push(time(() => run(process.execPath, [startupBin, 'add', 'service', 'payments', '--no-install'], { cwd: scratch, env: gitEnv })));
       startup.push(time(() => run(process.execPath, [startupBin, '--version'], { cwd: scratch })));
-      engine.push(time(() => planAddService(findRepository(reference), 'payments')));
+      engine.push(time(() => planAddService(findRepository(reference), { name: 'payments' })));
       rmSync(scratch, { recursive: true, force: true });
     }
     perSize.push({ size, wall: median(wall), engine: median(engine) });

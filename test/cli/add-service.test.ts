@@ -79,6 +79,40 @@ describe('startup-backend add service', () => {
     expect(read(dir, '.env')).toContain(/^ORDERS_DB_PASSWORD=(.+)$/m.exec(read(template, '.env'))![0]);
   });
 
+  it('--rpc thrift in a gRPC repo: a Thrift service with its own gateway listener, recorded as such; the next one is gRPC again', () => {
+    const dir = repo();
+    const result = add(dir, ['billing', '--rpc', 'thrift', '--no-install']);
+    expect(result.status, result.stderr).toBe(0);
+    const services = () => (JSON.parse(read(dir, '.startup-backend.json')) as { services: Array<Record<string, unknown>> }).services;
+    expect(services()[1]).toEqual({ name: 'billing', rpc: 'thrift', rpcPort: 50052, httpPort: 9465 });
+    expect(existsSync(path.join(dir, 'services/billing/thrift/billing.thrift'))).toBe(true);
+    expect(existsSync(path.join(dir, 'services/billing/proto'))).toBe(false);
+    const manifest = JSON.parse(read(dir, 'services/billing/package.json')) as { dependencies: Record<string, string> };
+    expect(Object.keys(manifest.dependencies)).toContain('thrift');
+    expect(Object.keys(manifest.dependencies)).not.toContain('@grpc/grpc-js');
+    // The first Thrift service has no Thrift peer to get a client of; a gRPC client would need gRPC's libraries.
+    expect(existsSync(path.join(dir, 'services/billing/src/clients'))).toBe(false);
+    expect(read(dir, 'ops/nginx/services/billing.stream.conf')).toContain('listen 40052;');
+    expect(read(dir, 'ops/nginx/gateway.conf')).toContain('include services/*.stream.conf;');
+    expect(read(dir, 'ops/nginx/gateway.conf')).toContain('include services/*.routes.conf;');
+    expect(read(dir, 'docker-compose.yml')).toContain('- "127.0.0.1:40052:40052"');
+    expect(read(dir, 'docker-compose.yml')).not.toContain('- "127.0.0.1:40051:40051"');
+    expect(read(dir, 'README.md')).toMatch(/^## RPC: Thrift$/m);
+    expect(read(dir, 'docs/adr/0001-stack.md')).toMatch(/^- \*\*RPC: Thrift for billing\.\*\*/m);
+
+    git(dir, 'add', '--all');
+    commitAll(dir, 'billing');
+    expect(add(dir, ['payments', '--no-install']).status).toBe(0);
+    expect(services()[2]).toEqual({ name: 'payments', rpcPort: 50053, httpPort: 9466 });
+    expect(existsSync(path.join(dir, 'services/payments/proto/payments.proto'))).toBe(true);
+    expect(existsSync(path.join(dir, 'services/payments/src/clients/orders.ts'))).toBe(true);
+    // --rpc naming the repository's own framework records nothing.
+    git(dir, 'add', '--all');
+    commitAll(dir, 'payments');
+    expect(add(dir, ['ledger', '--rpc', 'grpc', '--no-install']).status).toBe(0);
+    expect(services()[3]).toEqual({ name: 'ledger', rpcPort: 50054, httpPort: 9467 });
+  });
+
   it('keeps every line the team wrote in compose, the pipeline, README, CODEOWNERS, alerts and a service (cases 3, 14, 18)', () => {
     const dir = repo();
     const teamLines: Record<string, string[]> = {
@@ -242,7 +276,7 @@ describe('startup-backend add service', () => {
       ['a reserved name', ['mysql'], /Service name "mysql" .*Pick another/],
       ['an existing service', ['orders'], /Service "orders" already exists/],
       ["another service's test database", ['orders-test'], /collides with service "orders": its database "orders_test" is the test database of "orders"/],
-      ['a different rpc', ['payments', '--rpc', 'thrift'], /--rpc thrift: this repository's services use grpc/],
+      ['an unknown rpc', ['payments', '--rpc', 'rest'], /Unknown --rpc value "rest"\. Valid values: grpc, thrift\./],
       ['an unknown option', ['payments', '--force'], /Unknown option --force/],
       ['two names', ['payments', 'ledger'], /Expected one service name, got 2/],
       ['no name, not on a terminal', [], /Missing the service name: startup-backend add service <name>/],
@@ -287,6 +321,7 @@ describe('startup-backend add service', () => {
       ['from an unknown version', (text: string) => text.replace(/"templateVersion": "[^"]+"/, '"templateVersion": "banana"'), /unknown "templateVersion" "banana"/],
       ['from a newer release', (text: string) => text.replace(/"templateVersion": "[^"]+"/, '"templateVersion": "9.0.0"'), /made by create-startup-backend 9\.0\.0, newer than this .*npx --package create-startup-backend@9\.0\.0 startup-backend add service payments/],
       ['from a release without add', (text: string) => text.replace(/"templateVersion": "[^"]+"/, '"templateVersion": "0.1.0"'), /made by create-startup-backend 0\.1\.0, which has no `add service`/],
+      ['with a service of an unknown rpc', (text: string) => text.replace('"name": "orders",', '"name": "orders", "rpc": "rest",'), /unknown "rpc" "rest" at services\[0\] \(one of grpc, thrift\): restore it from git\./],
     ])('an answers file that is %s', (_label, content, message) => {
       const dir = repo();
       writeFileSync(path.join(dir, '.startup-backend.json'), typeof content === 'string' ? content : content(read(dir, '.startup-backend.json')));

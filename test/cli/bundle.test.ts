@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { renderRepository } from '../../generators/engine/render.js';
 import { allCombinations } from '../../generators/lockfile/pool-manifest.js';
 import { answersFor, renderToDisk } from '../unit/fixtures.js';
 import { runCreate, tempDir } from './run-cli.js';
@@ -12,7 +13,7 @@ import { runCreate, tempDir } from './run-cli.js';
  * unbundled, for every combination; and it loads no nx package at run time.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BUNDLE_FILES = ['dist/create-startup-backend.js', 'dist/startup-backend.js', ...readdirSync(path.join(ROOT, 'dist/chunks')).map((chunk) => `dist/chunks/${chunk}`)];
+const BUNDLE_FILES = ['dist/create-startup-backend.js', 'dist/startup-backend.js', 'dist/render.js', ...readdirSync(path.join(ROOT, 'dist/chunks')).map((chunk) => `dist/chunks/${chunk}`)];
 
 function files(dir: string): Map<string, string> {
   const all = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
@@ -51,4 +52,20 @@ describe('the bundled CLIs', () => {
       expect(files(path.join(cwd, 'app'))).toEqual(files(unbundled));
     },
   );
+
+  it('dist/render.js, the entry later releases render this one with, renders what the generators render', async () => {
+    const api = (await import(path.join(ROOT, 'dist/render.js'))) as {
+      RENDER_API_VERSION: number;
+      TEMPLATE_VERSION: string;
+      render(answers: object, options?: object): Map<string, Buffer>;
+    };
+    expect(api.RENDER_API_VERSION).toBe(1);
+    expect(api.TEMPLATE_VERSION).toBe((JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+    const answers = { ...answersFor({ rpc: 'thrift', db: 'tidb' }, ['orders', 'billing:grpc', 'ledger']), packageManager: 'pnpm' as const };
+    const options = { scaffolderIntegrity: 'sha512-test' };
+    const bundled = api.render(answers, options);
+    const unbundled = renderRepository(answers, options);
+    expect([...bundled.keys()].sort()).toEqual([...unbundled.keys()].sort());
+    for (const [file, content] of unbundled) expect(bundled.get(file)?.equals(content), file).toBe(true);
+  });
 });

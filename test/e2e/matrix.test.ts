@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { NPM_POOL_FILE } from '../../generators/lockfile/generator.js';
 import { composeNpmLockfile, type PackagePool } from '../../generators/lockfile/npm-lockfile.js';
 import { allCombinations, poolManifest } from '../../generators/lockfile/pool-manifest.js';
-import type { StackChoices } from '../../generators/shared/choices.js';
+import { RPC_FRAMEWORKS, type RpcFramework, type StackChoices } from '../../generators/shared/choices.js';
 import { runStartupBackend, tempDir } from '../cli/run-cli.js';
 import { startConsulContractFake, type ConsulContractFake } from '../support/consul-contract-fake.js';
 import { nginxTest } from '../support/isolated.js';
@@ -16,14 +16,17 @@ import { startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../suppo
 
 /**
  * Every combination a user can choose today, generated with one service and grown by a second one
- * with `startup-backend add service`, then checked with one shared dependency install (the
- * combinations sit side by side below one node_modules): the right files for each choice, the IDL
- * compiled, prettier, lint, typecheck, and the tests with integration required against real servers,
- * each service on a test database of its own.
+ * with `startup-backend add service` and a third of the other RPC framework with `add service --rpc`,
+ * then checked with one shared dependency install (the combinations sit side by side below one
+ * node_modules): the right files for each choice, the IDL compiled, prettier, lint, typecheck, and the
+ * tests with integration required against real servers, each service on a test database of its own.
  */
 const RENDER_REPO = fileURLToPath(new URL('../support/render-repo.mjs', import.meta.url));
 /** Added to each combination by the CLI; one name per combination, so test databases never mix. */
 const addedService = (index: number) => `ledger${index}`;
+/** Added with `--rpc` of the other framework. */
+const otherRpcService = (index: number) => `billing${index}`;
+const otherRpc = (rpc: RpcFramework) => RPC_FRAMEWORKS.find((framework) => framework !== rpc)!;
 
 const combinations: StackChoices[] = allCombinations();
 const readPool = () => JSON.parse(readFileSync(NPM_POOL_FILE, 'utf8')) as PackagePool;
@@ -111,22 +114,28 @@ describe.each(combinations.map((c, index) => ({ ...c, service: SERVICE_NAMES[ind
       for (const value of Object.values(combination).filter((v) => v in expectations)) expectations[value]!();
     });
 
-    it('compiles its IDL with the reference compiler (protoc / Apache thrift)', async () => {
-      if (combination.rpc === 'grpc') {
-        const protoDir = path.join(repo, 'services', combination.service, 'proto');
-        const files = readdirSync(protoDir).filter((f) => f.endsWith('.proto'));
-        const result = await sh('protoc', [`--proto_path=${protoDir}`, '--descriptor_set_out=/dev/null', ...files], repo);
+    it('compiles its IDL with the reference compiler (protoc / Apache thrift), its services of either framework', async () => {
+      const services = readdirSync(path.join(repo, 'services'));
+      const idl = (service: string, folder: string, extension: string) => {
+        const dir = path.join(repo, 'services', service, folder);
+        return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(extension)).map((f) => path.join(dir, f)) : [];
+      };
+      const protos = services.flatMap((service) => idl(service, 'proto', '.proto'));
+      const thrifts = services.flatMap((service) => idl(service, 'thrift', '.thrift'));
+      // The first service's framework and the one added with --rpc.
+      expect(protos.length).toBeGreaterThan(0);
+      expect(thrifts.length).toBeGreaterThan(0);
+      for (const file of protos) {
+        const result = await sh('protoc', [`--proto_path=${path.dirname(file)}`, '--descriptor_set_out=/dev/null', path.basename(file)], repo);
         expect(result.status, result.output).toBe(0);
-      } else {
-        // The Apache compiler (Debian thrift-compiler) is the reference; the service's own codegen is the npm one.
-        const thriftDir = path.join(repo, 'services', combination.service, 'thrift');
-        for (const file of readdirSync(thriftDir).filter((f) => f.endsWith('.thrift'))) {
-          const result = await sh('thrift', ['--gen', 'js:node', '-out', tempDir('csb-thrift-'), path.join(thriftDir, file)], repo);
-          expect(result.status, result.output).toBe(0);
-        }
-        const codegen = await sh('npm', ['run', 'codegen', '--workspaces'], repo);
-        expect(codegen.status, codegen.output).toBe(0);
       }
+      // The Apache compiler (Debian thrift-compiler) is the reference; the service's own codegen is the npm one.
+      for (const file of thrifts) {
+        const result = await sh('thrift', ['--gen', 'js:node', '-out', tempDir('csb-thrift-'), file], repo);
+        expect(result.status, result.output).toBe(0);
+      }
+      const codegen = await sh('npm', ['run', 'codegen', '--workspaces'], repo);
+      expect(codegen.status, codegen.output).toBe(0);
     });
 
     it('has a compose stack that docker-compose validates, alone and with each profile', async () => {
@@ -173,8 +182,8 @@ describe.each(combinations.map((c, index) => ({ ...c, service: SERVICE_NAMES[ind
     it('passes its own tests, integration included, none skipped', async () => {
       const result = await sh('npm', ['test'], repo, { ...env, REQUIRE_INTEGRATION: '1' });
       expect(result.status, result.output).toBe(0);
-      // The first service and the one `add service` gave it.
-      expect(result.output.match(/Tests\s+\d+ passed \(\d+\)/g)).toHaveLength(2);
+      // The first service, the one `add service` gave it and the one of the other framework.
+      expect(result.output.match(/Tests\s+\d+ passed \(\d+\)/g)).toHaveLength(3);
       expect(result.output).not.toMatch(/skipped/i);
     }, 180_000);
   },
@@ -206,8 +215,10 @@ function sharedWorkspace(): Promise<SharedWorkspace> {
         '--db', combination.db, '--ci', combination.ci, '--service', service, '--project', 'matrix-app',
       ]);
       // Not a git repository (the shared install sits above them all): --allow-dirty.
-      const added = runStartupBackend(['add', 'service', addedService(index), '--no-install', '--allow-dirty'], { cwd: dir });
-      if (added.status !== 0) throw new Error(`add service in ${label(combination)} failed:\n${added.stdout}\n${added.stderr}`);
+      for (const args of [[addedService(index)], [otherRpcService(index), '--rpc', otherRpc(combination.rpc)]]) {
+        const added = runStartupBackend(['add', 'service', ...args, '--no-install', '--allow-dirty'], { cwd: dir });
+        if (added.status !== 0) throw new Error(`add service ${args.join(' ')} in ${label(combination)} failed:\n${added.stdout}\n${added.stderr}`);
+      }
       repos.set(label(combination), dir);
     });
     // The shared install is the shipped lockfile pool itself, installed as npm ci installs it.

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allCombinations } from '../../generators/lockfile/pool-manifest.js';
-import type { StackChoices } from '../../generators/shared/choices.js';
+import { RPC_FRAMEWORKS, type RpcFramework, type StackChoices } from '../../generators/shared/choices.js';
 import { runCreate, tempDir } from '../cli/run-cli.js';
 import { replayDockerfileInstall } from '../support/dockerfile-replay.js';
 import { node24Env } from '../support/node24.js';
@@ -55,8 +55,15 @@ describe('a repo made for pnpm', () => {
     expect(readFileSync(path.join(repo, 'pnpm-lock.yaml'), 'utf8')).toBe(readFileSync(path.join(rendered, 'pnpm-lock.yaml'), 'utf8'));
   }, 300_000);
 
-  it.each(allCombinations().map((c) => [label(c), c] as const))('%s: pnpm rewrites its pnpm-lock.yaml byte for byte', (_label, choices) => {
-    const repo = render(choices);
+  // Each combination, and a repo of both frameworks (`add service --rpc`) for each registry.
+  const otherRpc = (rpc: RpcFramework) => RPC_FRAMEWORKS.find((framework) => framework !== rpc)!;
+  const layouts = [
+    ...allCombinations().map((c) => [label(c), c, ['api', 'order-book']] as const),
+    ...allCombinations().filter((c) => c.db === 'mysql' && c.ci === 'gitlab')
+      .map((c) => [`${label(c)} with a ${otherRpc(c.rpc)} service`, c, ['api', `order-book:${otherRpc(c.rpc)}`, 'ledger']] as const),
+  ];
+  it.each(layouts)('%s: pnpm rewrites its pnpm-lock.yaml byte for byte', (_label, choices, services) => {
+    const repo = render(choices, [...services]);
     const shipped = readFileSync(path.join(repo, 'pnpm-lock.yaml'), 'utf8');
     const result = pnpm(['install', '--lockfile-only'], repo);
     expect(result.status, result.output).toBe(0);
@@ -64,15 +71,16 @@ describe('a repo made for pnpm', () => {
   }, 120_000);
 
   describe.each([
-    { rpc: 'grpc', discovery: 'etcd', db: 'mysql', ci: 'gitlab' },
-    { rpc: 'thrift', discovery: 'etcd', db: 'tidb', ci: 'jenkins' },
-  ] satisfies StackChoices[])('$rpc + $discovery + $db + $ci, two services', (choices) => {
+    { rpc: 'grpc', discovery: 'etcd', db: 'mysql', ci: 'gitlab', services: ['api', 'order-book'] },
+    // order-book is a gRPC service (`add service --rpc grpc`) in a Thrift repo: two dependency sets.
+    { rpc: 'thrift', discovery: 'etcd', db: 'tidb', ci: 'jenkins', services: ['api', 'order-book:grpc'] },
+  ] satisfies Array<StackChoices & { services: string[] }>)('$rpc + $discovery + $db + $ci, services $services', ({ services, ...choices }) => {
     let repo: string;
     let etcd: EtcdServer;
     let mariadb: MariaDb;
 
     beforeAll(async () => {
-      repo = render(choices);
+      repo = render(choices, services);
       [etcd, mariadb] = await Promise.all([startEtcd(), startMariaDb()]);
       const install = pnpm(['install', '--frozen-lockfile'], repo);
       expect(install.status, install.output).toBe(0);

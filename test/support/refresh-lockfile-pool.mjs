@@ -2,7 +2,8 @@
 // Refreshes the lockfiles generated repos are made with (see docs/reproducible-installs.md):
 // - templates/lockfiles/npm-packages.json, the pool every package-lock.json is cut from: npm resolves
 //   the union of every combination's dependencies once, today;
-// - templates/lockfiles/pnpm/<key>.yaml, one pnpm-lock.yaml per dependency set, made by `pnpm import`
+// - templates/lockfiles/pnpm/<key>.yaml, one pnpm-lock.yaml per set of service dependency sets (one RPC
+//   framework, or both), made by `pnpm import`
 //   from that set's package-lock.json, so pnpm repos get the same versions as npm ones.
 // The result is committed, reviewed and tested like any template change (then bump the version: see
 // docs/releasing.md). Usage: npm run lockfile:refresh [-- --update]   (needs the npm registry)
@@ -20,6 +21,7 @@ const { pnpmLockfileKey, pnpmImportManifest, CANONICAL_SERVICE } = await import(
 const { allCombinations } = await import(path.join(root, 'dist/generators/lockfile/pool-manifest.js'));
 const { workspaceGenerator } = await import(path.join(root, 'dist/generators/workspace/generator.js'));
 const { nextService } = await import(path.join(root, 'dist/generators/shared/answers.js'));
+const { RPC_FRAMEWORKS } = await import(path.join(root, 'dist/generators/shared/choices.js'));
 const { FsTree, flushChanges } = await import('nx/src/generators/tree.js');
 
 // pnpm 11 needs Node >= 22.13: the Node 24 the generated repos run on (a devDependency here).
@@ -48,15 +50,22 @@ try {
 rmSync(PNPM_LOCKFILES_DIR, { recursive: true, force: true });
 mkdirSync(PNPM_LOCKFILES_DIR, { recursive: true });
 const done = new Set();
-for (const choices of allCombinations()) {
+// Each combination with one service, and with a second service of the other RPC framework
+// (`add service --rpc`): a repo of both frameworks has both services' dependency sets.
+const otherRpc = (rpc) => RPC_FRAMEWORKS.find((framework) => framework !== rpc);
+const layouts = (choices) => [
+  [nextService(CANONICAL_SERVICE, [])],
+  [nextService(CANONICAL_SERVICE, []), nextService(`${CANONICAL_SERVICE}-2`, [nextService(CANONICAL_SERVICE, [])], otherRpc(choices.rpc))],
+];
+for (const choices of allCombinations()) for (const services of layouts(choices)) {
   const repo = path.join(mkdtempSync(path.join(os.tmpdir(), 'csb-lockfile-pnpm-')), 'pool');
   try {
-    const answers = { templateVersion: '0.0.0', projectName: 'pool', ...choices, packageManager: 'pnpm', services: [nextService(CANONICAL_SERVICE, [])] };
+    const answers = { templateVersion: '0.0.0', projectName: 'pool', ...choices, packageManager: 'pnpm', services };
     const tree = new FsTree(repo, false);
     workspaceGenerator(tree, answers, { lockfile: false });
     const root_ = JSON.parse(tree.read('package.json', 'utf-8'));
-    const service = JSON.parse(tree.read(`services/${CANONICAL_SERVICE}/package.json`, 'utf-8'));
-    const key = pnpmLockfileKey(root_, service);
+    const manifests = services.map(({ name }) => JSON.parse(tree.read(`services/${name}/package.json`, 'utf-8')));
+    const key = pnpmLockfileKey(root_, manifests);
     if (done.has(key)) continue;
     // The same manifests' package-lock.json, cut from the pool just written: pnpm imports its versions.
     // The root has the scaffolder's own dependencies in place of this unpublished release of it.
@@ -66,7 +75,8 @@ for (const choices of allCombinations()) {
     execFileSync(pnpm, ['import'], { cwd: repo, stdio: 'inherit', env: { ...process.env, PATH: node24Path } });
     copyFileSync(path.join(repo, 'pnpm-lock.yaml'), pnpmLockfilePath(key));
     done.add(key);
-    console.log(`wrote ${path.relative(root, pnpmLockfilePath(key))} (${Object.values(choices).join(', ')} and others like it)`);
+    const rpcs = services.length > 1 ? `${choices.rpc} and ${otherRpc(choices.rpc)} services` : choices.rpc;
+    console.log(`wrote ${path.relative(root, pnpmLockfilePath(key))} (${[rpcs, choices.discovery, choices.db, choices.ci].join(', ')} and others like it)`);
   } finally {
     rmSync(path.dirname(repo), { recursive: true, force: true });
   }

@@ -2,7 +2,8 @@
 // Renders a repository from answers, bypassing the CLI's "available" check: for template authors
 // working on a choice that is not released yet, and for the matrix tests. Needs `npm run build`.
 // Usage: node test/support/render-repo.mjs <dir> [--rpc grpc] [--discovery etcd] [--db mysql] [--ci gitlab]
-//        [--package-manager npm|pnpm] [--service api[,other]] [--project name]
+//        [--package-manager npm|pnpm] [--service api[,other[:thrift]]] [--project name]
+// A service written `name:rpc` is of that framework instead of the project's (`add service --rpc`).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import parse from 'yargs-parser';
@@ -19,7 +20,10 @@ export function renderRepo(dir, { rpc = 'grpc', discovery = 'etcd', db = 'mysql'
     templateVersion: TEMPLATE_VERSION,
     projectName: projectName ?? path.basename(target),
     rpc, discovery, db, ci, packageManager,
-    services: services.reduce((list, name) => [...list, nextService(name, list)], []),
+    services: services.reduce((list, spec) => {
+      const [name, serviceRpc] = spec.split(':');
+      return [...list, nextService(name, list, serviceRpc === undefined || serviceRpc === rpc ? undefined : serviceRpc)];
+    }, []),
   };
   const tree = new FsTree(target, false);
   // A pnpm lockfile records the integrity of the scaffolder release (test/support/registry-setup.ts).

@@ -33,7 +33,7 @@ describe('add service on an untouched repo', () => {
     '%s: the merge gives byte for byte the repo rendered with both services',
     (label, { packageManager, ...choices }) => {
       const grown = renderToDisk(path.join(work, `${label}-grown`), { ...answersFor(choices, ['orders']), packageManager });
-      const { files } = planAddService(findRepository(grown), 'ledger', { scaffolderIntegrity: testScaffolderIntegrity() });
+      const { files } = planAddService(findRepository(grown), { name: 'ledger' }, { scaffolderIntegrity: testScaffolderIntegrity() });
       expect(files.filter((file) => ['merged', 'conflict', 'kept'].includes(file.action)).map((file) => file.path)).toEqual([]);
       applyPlan(grown, files);
       const direct = renderToDisk(path.join(work, `${label}-direct`), { ...answersFor(choices, ['orders', 'ledger']), packageManager });
@@ -46,7 +46,7 @@ describe('a write that fails halfway', () => {
   it('puts back every file it changed, removes what it created, and names the file', () => {
     const repo = renderToDisk(path.join(work, 'halfway'), answersFor({}, ['orders']));
     const before = snapshot(repo);
-    const { files } = planAddService(findRepository(repo), 'ledger');
+    const { files } = planAddService(findRepository(repo), { name: 'ledger' });
     // A file where the new service's folder must go: creating services/ledger/ fails after other files were staged.
     writeFileSync(path.join(repo, 'services', 'ledger'), 'in the way\n');
     expect(() => applyPlan(repo, files)).toThrow(/^Could not write services\/ledger\/.* nothing was changed/);
@@ -57,7 +57,7 @@ describe('a write that fails halfway', () => {
   it('also when the renames have begun: the files already renamed into place get the team\'s bytes back', () => {
     const repo = renderToDisk(path.join(work, 'renaming'), answersFor({}, ['orders']));
     const before = snapshot(repo);
-    const { files } = planAddService(findRepository(repo), 'ledger');
+    const { files } = planAddService(findRepository(repo), { name: 'ledger' });
     // Renamed in path order: README.md, docker-compose.yml and the others before it are in place when
     // renaming onto this folder fails.
     mkdirSync(path.join(repo, 'services/ledger/src/main.ts/blocker'), { recursive: true });

@@ -1,17 +1,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FsTree, flushChanges } from 'nx/src/generators/tree.js';
-import { DEFAULT_CHOICES, type StackChoices } from '../../generators/shared/choices.js';
+import { DEFAULT_CHOICES, type RpcFramework, type StackChoices } from '../../generators/shared/choices.js';
 import { nextService, type ProjectAnswers } from '../../generators/shared/answers.js';
 import { TEMPLATE_VERSION } from '../../generators/shared/paths.js';
 import { workspaceGenerator } from '../../generators/workspace/generator.js';
 
+/** A service written `name:thrift` is of that framework instead of the project's (`add service --rpc`). */
 export function answersFor(choices: Partial<StackChoices> = {}, serviceNamesList = ['api']): ProjectAnswers {
-  const services = serviceNamesList.reduce<ProjectAnswers['services']>(
-    (list, name) => [...list, nextService(name, list)],
-    [],
-  );
-  return { templateVersion: TEMPLATE_VERSION, projectName: 'acme', ...DEFAULT_CHOICES, ...choices, services };
+  const project = { ...DEFAULT_CHOICES, ...choices };
+  const services = serviceNamesList.reduce<ProjectAnswers['services']>((list, spec) => {
+    const [name, rpc] = spec.split(':') as [string, RpcFramework | undefined];
+    return [...list, nextService(name, list, rpc === project.rpc ? undefined : rpc)];
+  }, []);
+  return { templateVersion: TEMPLATE_VERSION, projectName: 'acme', ...project, services };
 }
 
 /** An in-memory tree over an empty virtual root, as Nx's createTreeWithEmptyWorkspace without nx.json. */
