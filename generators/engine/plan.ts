@@ -1,6 +1,7 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { mergeFile, sameBytes, type FileOutcome } from './merge-file.js';
+import type { FileMove } from './migrations/index.js';
 import type { RenderedRepo } from './render.js';
 
 export interface FilePlan extends FileOutcome {
@@ -8,22 +9,48 @@ export interface FilePlan extends FileOutcome {
   path: string;
   /** The team's bytes before the change, for diffs and for putting them back if writing fails. */
   ours?: Buffer;
+  /** A conflict's three sides, for git's index (stages 1, 2 and 3), as after a `git merge`. */
+  sides?: { base?: Buffer; ours?: Buffer; theirs?: Buffer };
 }
 
 /**
  * Every file either render has, with what happens to it. Files neither render has (the team's own
- * files, ignored local files such as `.env`) are never read or touched.
+ * files, ignored local files such as `.env`) are never read or touched. A file a release moved
+ * (`moves`, from upgrade's migrations) is merged at its new path from the team's file at the old one,
+ * against the old base, and the old path goes.
  */
-export function planMerge(root: string, base: RenderedRepo, theirs: RenderedRepo): FilePlan[] {
-  const paths = [...new Set([...base.keys(), ...theirs.keys()])].sort();
-  return paths.map((file) => {
-    const ours = readOurs(root, file);
-    if (ours === 'not-a-file') {
-      const changed = !sameBytes(base.get(file), theirs.get(file));
-      return { path: file, action: changed ? 'kept' : 'unchanged', reason: 'not a regular file here (a folder or a link): left alone' };
+export function planMerge(root: string, base: RenderedRepo, theirs: RenderedRepo, moves: readonly FileMove[] = []): FilePlan[] {
+  const movedBase = new Map(base);
+  const mergedFrom = new Map<string, Buffer>();
+  const plans: FilePlan[] = [];
+  for (const { from, to } of moves) {
+    const ours = readOurs(root, from);
+    const baseBytes = base.get(from);
+    if (!(ours instanceof Buffer) || baseBytes === undefined || readOurs(root, to) !== undefined || theirs.has(from)) continue;
+    movedBase.delete(from);
+    movedBase.set(to, baseBytes);
+    mergedFrom.set(to, ours);
+    plans.push({ path: from, ours, action: 'removed', reason: `moved to ${to}` });
+  }
+  const paths = [...new Set([...movedBase.keys(), ...theirs.keys()])].sort();
+  for (const file of paths) {
+    const onDisk = mergedFrom.has(file) ? undefined : readOurs(root, file);
+    if (onDisk === 'not-a-file') {
+      const changed = !sameBytes(movedBase.get(file), theirs.get(file));
+      plans.push({ path: file, action: changed ? 'kept' : 'unchanged', reason: 'not a regular file here (a folder or a link): left alone' });
+      continue;
     }
-    return { path: file, ours, ...mergeFile({ path: file, ours, base: base.get(file), theirs: theirs.get(file) }) };
-  });
+    // `ours` is what the working tree holds (put back if writing fails); the merge takes a moved file's bytes.
+    const versions = { path: file, ours: mergedFrom.get(file) ?? onDisk, base: movedBase.get(file), theirs: theirs.get(file) };
+    const merged = mergeFile(versions);
+    // The team's bytes kept at a moved file's new path still have to be written there.
+    const moved = mergedFrom.get(file);
+    const outcome = moved && merged.content === undefined && merged.action !== 'removed' ? { action: 'created' as const, content: moved } : merged;
+    const reason = mergedFrom.has(file) ? { reason: `your ${moves.find((move) => move.to === file)!.from}, moved here` } : {};
+    const sides = outcome.action === 'conflict' ? { sides: { base: versions.base, ours: versions.ours, theirs: versions.theirs } } : {};
+    plans.push({ path: file, ours: onDisk, ...outcome, ...reason, ...sides });
+  }
+  return plans.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 function readOurs(root: string, file: string): Buffer | undefined | 'not-a-file' {

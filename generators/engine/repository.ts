@@ -59,11 +59,11 @@ export function assertSameTemplateVersion(recorded: string, running: string, com
   }
   if (compareVersions(recorded, FIRST_RELEASE_WITH_ADD) < 0) {
     throw new UserInputError(
-      `This repository was made by create-startup-backend ${recorded}, which has no \`add service\`, and this ${running} must not merge against other templates than the ones that made it: the repository needs an upgrade to ${running} first (the planned \`startup-backend upgrade\`).`,
+      `This repository was made by create-startup-backend ${recorded}, which has no \`add service\`, and this ${running} must not merge against other templates than the ones that made it: the repository needs an upgrade to ${running} first: npx --package create-startup-backend@${running} startup-backend upgrade.`,
     );
   }
   throw new UserInputError(
-    `This repository was made by create-startup-backend ${recorded}, this is ${running}: the merge needs the templates that made it. Run ${own}, or upgrade the repository to ${running} first (the planned \`startup-backend upgrade\`).`,
+    `This repository was made by create-startup-backend ${recorded}, this is ${running}: the merge needs the templates that made it. Run ${own}, or upgrade the repository to ${running} first: npx --package create-startup-backend@${running} startup-backend upgrade.`,
   );
 }
 

@@ -56,7 +56,7 @@ export function rpcFrameworksInUse(answers: Pick<ProjectAnswers, 'rpc' | 'servic
 export function serializeAnswers(answers: ProjectAnswers): string {
   const ordered = {
     $comment:
-      'Written by create-startup-backend: the answers this repository was generated from. Keep it committed and do not edit it by hand: `startup-backend add service` (and the planned `upgrade`) re-render the templates from it.',
+      'Written by create-startup-backend: the answers this repository was generated from. Keep it committed and do not edit it by hand: `startup-backend add service` and `startup-backend upgrade` re-render the templates from it.',
     templateVersion: answers.templateVersion,
     projectName: answers.projectName,
     rpc: answers.rpc,

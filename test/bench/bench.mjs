@@ -4,7 +4,7 @@
 // worktree), so a loaded machine moves both and the ratio stays meaningful.
 // Usage: npm run bench [-- --runs N] [-- --baseline 0.1.0] [-- --skip-install] (skips (c) and (d), which need the npm registry)
 import { spawnSync, execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -147,6 +147,50 @@ rows.push(['load average (1 min) at start', load(), '']);
   const [one, , fifty] = perSize;
   rows.push(['(e) wall ratio 50 / 1 services', `${(fifty.wall / one.wall).toFixed(2)}x`, '<= 50x (linear)']);
   rows.push(['(e) engine ms per added service in the repo (1 -> 50)', ms((fifty.engine - one.engine) / 49), '']);
+}
+
+// (f) `upgrade` from the last release on repos of 1 and 50 services, as a user runs it (--no-install), each run
+// on a fresh copy of a committed repo that release made, with that release already in the cache (the repo's
+// base is rendered by it, through its dist/render.js).
+{
+  const startupBin = path.join(root, 'bin', 'startup-backend.js');
+  const renderEntry = path.join(baselineDir, 'dist', 'render.js');
+  const ownVersion = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version;
+  if (baseline.version === ownVersion) {
+    rows.push(['(f) upgrade', 'skipped: this version is the last release; nothing to upgrade from', '']);
+  } else if (!existsSync(renderEntry)) {
+    rows.push(['(f) upgrade', `skipped: ${baseline.version} has no dist/render.js (releases before 0.6.0 are replayed through their CLI)`, '']);
+  } else {
+    const { render } = await import(renderEntry);
+    const cache = temp('csb-bench-f-cache-');
+    const cached = path.join(cache, 'releases', baseline.version, 'node_modules');
+    mkdirSync(cached, { recursive: true });
+    symlinkSync(baselineDir, path.join(cached, 'create-startup-backend'));
+    const gitEnv = { ...process.env, STARTUP_BACKEND_CACHE: cache, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+    const { nextService } = await import(path.join(root, 'dist/generators/shared/answers.js'));
+    const perSize = [];
+    for (const size of [1, 50]) {
+      const reference = path.join(temp(`csb-bench-f-${size}-`), 'app');
+      const services = Array.from({ length: size }, (_, i) => `svc-${i}`).reduce((list, name) => [...list, nextService(name, list)], []);
+      const answers = { templateVersion: baseline.version, projectName: 'app', rpc: 'grpc', discovery: 'etcd', db: 'mysql', ci: 'gitlab', packageManager: 'npm', services };
+      for (const [file, content] of render(answers, {})) {
+        mkdirSync(path.dirname(path.join(reference, file)), { recursive: true });
+        writeFileSync(path.join(reference, file), content);
+      }
+      for (const gitArgs of [['init', '-q'], ['add', '-A'], ['commit', '-qm', 'init']]) run('git', gitArgs, { cwd: reference, env: gitEnv });
+      const wall = [];
+      for (let i = 0; i < runs; i += 1) {
+        const scratch = temp('csb-bench-f-run-');
+        cpSync(reference, scratch, { recursive: true });
+        wall.push(time(() => run(process.execPath, [startupBin, 'upgrade', '--no-install'], { cwd: scratch, env: gitEnv })));
+        rmSync(scratch, { recursive: true, force: true });
+      }
+      perSize.push(median(wall));
+      rows.push([`(f) upgrade ${baseline.version} -> ${ownVersion}, repo of ${size}, wall`, ms(median(wall)), size === 50 ? '<= 3000 ms' : '']);
+      rmSync(path.dirname(reference), { recursive: true, force: true });
+    }
+    rows.push(['(f) wall ratio 50 / 1 services', `${(perSize[1] / perSize[0]).toFixed(2)}x`, '']);
+  }
 }
 
 if (!skipInstall) {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCreate, runStartupBackend, tempDir, type CliResult } from './run-cli.js';
+import { expectRefusedInRepo, runCreate, runStartupBackend, tempDir, type CliResult } from './run-cli.js';
 
 /**
  * `startup-backend add service`, run as a user runs it, on a repo made by `create` and committed. The
@@ -41,13 +41,6 @@ function edit(dir: string, file: string, change: (text: string) => string): void
   writeFileSync(path.join(dir, file), after);
 }
 
-/** Exit status, stderr's single line, and a working tree exactly as before (no file changed or added). */
-function expectRefused(dir: string, result: CliResult, message: RegExp): void {
-  expect(result.status).toBe(1);
-  expect(result.stderr.trim().split('\n')).toHaveLength(1);
-  expect(result.stderr).toMatch(message);
-  expect(git(dir, 'status', '--porcelain', '--untracked-files=all')).toBe('');
-}
 
 describe('startup-backend add service', () => {
   it('adds a complete service: code, its own database and user, compose, gateway, CI, scrape target, alerts, dashboard, runbooks, CODEOWNERS', () => {
@@ -228,7 +221,7 @@ describe('startup-backend add service', () => {
     expect(addPayments(dir).status).toBe(0);
     git(dir, 'add', '--all');
     commitAll(dir, 'add payments');
-    expectRefused(dir, addPayments(dir), /Service "payments" already exists \(services\/payments\): pick another name\./);
+    expectRefusedInRepo(dir, addPayments(dir), /Service "payments" already exists \(services\/payments\): pick another name\./);
   });
 
   it('a dirty working tree is refused before anything is touched, unless --allow-dirty (case 11)', () => {
@@ -282,7 +275,7 @@ describe('startup-backend add service', () => {
       ['no name, not on a terminal', [], /Missing the service name: startup-backend add service <name>/],
     ])('%s', (_label, args, message) => {
       const dir = repo();
-      expectRefused(dir, add(dir, [...args, '--no-install']), message);
+      expectRefusedInRepo(dir, add(dir, [...args, '--no-install']), message);
     });
 
     it('names that differ but collide once spelled for the database', () => {
@@ -293,7 +286,7 @@ describe('startup-backend add service', () => {
       expect(add(dir, ['a-1b', '--no-install']).status).toBe(0);
       git(dir, 'add', '--all');
       commitAll(dir, 'a-1b');
-      expectRefused(dir, add(dir, ['a1b', '--no-install']), /"a1b" collides with service "a-1b": both are "a1b" as database and database user/);
+      expectRefusedInRepo(dir, add(dir, ['a1b', '--no-install']), /"a1b" collides with service "a-1b": both are "a1b" as database and database user/);
     });
 
     it('a folder under services/ that is not a recorded service, or a workspace package of that name', () => {
@@ -304,8 +297,8 @@ describe('startup-backend add service', () => {
       writeFileSync(path.join(dir, 'services/tools/package.json'), '{ "name": "@shop/billing" }\n');
       git(dir, 'add', '--all');
       commitAll(dir, 'team packages');
-      expectRefused(dir, add(dir, ['ledger', '--no-install']), /services\/ledger already exists but is not a recorded service/);
-      expectRefused(dir, add(dir, ['billing', '--no-install']), /services\/tools is already the workspace package @shop\/billing/);
+      expectRefusedInRepo(dir, add(dir, ['ledger', '--no-install']), /services\/ledger already exists but is not a recorded service/);
+      expectRefusedInRepo(dir, add(dir, ['billing', '--no-install']), /services\/tools is already the workspace package @shop\/billing/);
     });
 
     it('outside a generated repo', () => {
@@ -326,7 +319,7 @@ describe('startup-backend add service', () => {
       const dir = repo();
       writeFileSync(path.join(dir, '.startup-backend.json'), typeof content === 'string' ? content : content(read(dir, '.startup-backend.json')));
       commitAll(dir, 'broken answers');
-      expectRefused(dir, addPayments(dir), message);
+      expectRefusedInRepo(dir, addPayments(dir), message);
     });
   });
 

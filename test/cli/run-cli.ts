@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const CREATE_BIN = fileURLToPath(new URL('../../bin/create-startup-backend.js', import.meta.url));
 export const STARTUP_BACKEND_BIN = fileURLToPath(new URL('../../bin/startup-backend.js', import.meta.url));
@@ -45,6 +46,15 @@ function runBin(bin: string, args: string[], options: CliOptions): CliResult {
   });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A refusal of a command run in a git repository: exit 1, one line on stderr, the working tree untouched. */
+export function expectRefusedInRepo(dir: string, result: CliResult, message: RegExp): void {
+  expect(result.status).toBe(1);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  expect(result.stderr).toMatch(message);
+  const status = spawnSync('git', ['-c', 'safe.directory=*', 'status', '--porcelain', '--untracked-files=all'], { cwd: dir, encoding: 'utf8' });
+  expect(status.stdout).toBe('');
 }
 
 export function tempDir(prefix = 'csb-'): string {

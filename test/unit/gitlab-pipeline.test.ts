@@ -107,7 +107,7 @@ describe.each(CASES)('GitLab pipeline, $title (planned by gitlab-ci-local)', ({ 
   let pipeline: Record<string, Record<string, unknown>>;
   const builds = services.map((s) => `build:${s}`);
   const OPS_JOBS = ['ops:runbooks', 'ops:rules', 'ops:alertmanager'];
-  const CI_JOBS = ['install', 'lint', ...OPS_JOBS, 'typecheck', 'test', ...builds];
+  const CI_JOBS = ['install', 'lint', ...OPS_JOBS, 'upgrade:check', 'typecheck', 'test', ...builds];
   const RELEASE_JOBS = ['deploy-staging', 'deploy-production', 'rollback-production'];
 
   beforeAll(() => {
@@ -123,7 +123,7 @@ describe.each(CASES)('GitLab pipeline, $title (planned by gitlab-ci-local)', ({ 
 
   it.each([
     ['branch', CI_JOBS],
-    ['merge request', ['install', 'lint', ...OPS_JOBS, 'commits', 'typecheck', 'test', ...builds]],
+    ['merge request', ['install', 'lint', ...OPS_JOBS, 'commits', 'upgrade:check', 'typecheck', 'test', ...builds]],
     ['main', [...CI_JOBS, ...RELEASE_JOBS]],
     ['tag', [...CI_JOBS, ...RELEASE_JOBS]],
   ] as const)('a %s pipeline has exactly the expected jobs', (kind, expected) => {
@@ -148,6 +148,12 @@ describe.each(CASES)('GitLab pipeline, $title (planned by gitlab-ci-local)', ({ 
       expect(needs('rollback-production')).toEqual([]);
     },
   );
+
+  it('upgrade:check runs `startup-backend upgrade --check` after install and never blocks the pipeline', () => {
+    const jobs = new Map(plannedJobs(repo, 'branch').map((j) => [j.name, j]));
+    expect(jobs.get('upgrade:check')).toMatchObject({ stage: 'lint', when: 'on_success', allow_failure: true });
+    expect(pipeline['upgrade:check']).toMatchObject({ extends: '.dependencies', needs: ['install'], script: ['npm run upgrade:check'] });
+  });
 
   it('ops jobs run in the lint stage, promtool and amtool from the start in the pinned images with a shell entrypoint', () => {
     const jobs = new Map(plannedJobs(repo, 'branch').map((j) => [j.name, j]));

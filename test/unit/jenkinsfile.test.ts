@@ -179,12 +179,12 @@ describe('Jenkins CI: structural check (no Jenkins here)', () => {
     it("has the GitLab pipeline's jobs as stages, in order, then push, deploys and rollback", () => {
       const builds = serviceList.map((s) => `build:${s.name}`);
       expect(leafStageNames(tree)).toEqual([
-        'install', 'lint', ...OPS_STAGES, 'commits', 'typecheck', 'test', ...builds, 'push', 'deploy:staging',
+        'install', 'lint', ...OPS_STAGES, 'commits', 'upgrade:check', 'typecheck', 'test', ...builds, 'push', 'deploy:staging',
         'deploy:production', 'rollback:production',
       ]);
       // The same release flow; GitLab pushes inside the build jobs and names jobs with dashes.
       expect(gitlabJobs(choices, services)).toEqual([
-        'install', 'lint', ...OPS_STAGES, 'commits', 'typecheck', 'test', ...builds, 'deploy-staging',
+        'install', 'lint', ...OPS_STAGES, 'commits', 'upgrade:check', 'typecheck', 'test', ...builds, 'deploy-staging',
         'deploy-production', 'rollback-production',
       ]);
     });
@@ -212,6 +212,12 @@ describe('Jenkins CI: structural check (no Jenkins here)', () => {
       expect(value(agent('ops:alertmanager'), 'image')).toEqual([images.alertmanager]);
       // These images' entrypoint is the server: without the override, `cat` would be its argument.
       for (const name of ['ops:rules', 'ops:alertmanager']) expect(value(agent(name), 'args'), name).toEqual(['--entrypoint=']);
+    });
+
+    it('runs upgrade --check in a stage that marks itself unstable instead of failing the build', () => {
+      const check = stage(tree, 'upgrade:check');
+      expect(shellScripts(check)).toEqual(['npm run upgrade:check']);
+      expect(block(check, 'steps').children!.map((c) => [c.name, c.args])).toEqual([['catchError', "buildResult: 'SUCCESS', stageResult: 'UNSTABLE'"]]);
     });
 
     it('installs, lints (with format:check) and typechecks with npm', () => {
