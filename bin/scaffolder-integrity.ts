@@ -4,14 +4,13 @@ import { UserInputError } from '../generators/shared/choices.js';
 import type { PackageManager } from '../generators/shared/package-managers.js';
 import { PACKAGE_ROOT, TEMPLATE_VERSION } from '../generators/shared/paths.js';
 import { SCAFFOLDER, recordedScaffolderIntegrity } from '../generators/lockfile/scaffolder-package.js';
+import { fetchScaffolderMetadata } from './registry.js';
 
 const LOCKFILES: Array<[string, 'npm' | 'pnpm']> = [
   ['pnpm-lock.yaml', 'pnpm'],
   ['package-lock.json', 'npm'],
   ['node_modules/.package-lock.json', 'npm'],
 ];
-
-const REGISTRY_TIMEOUT_MS = 15_000;
 
 /** The release whose render needs the integrity: this copy, or another release's package (upgrade's base). */
 export interface Release {
@@ -49,11 +48,10 @@ async function scaffolderIntegrity({ version, packageDir }: Release, repoRoot?: 
       if (integrity) return integrity;
     }
   }
-  const registry = (process.env.npm_config_registry ?? 'https://registry.npmjs.org/').replace(/\/?$/, '/');
-  const url = `${registry}${SCAFFOLDER}/${version}`;
+  const { url, response: request } = fetchScaffolderMetadata(version);
   let reason: string;
   try {
-    const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(REGISTRY_TIMEOUT_MS) });
+    const response = await request;
     const integrity = response.ok ? ((await response.json()) as { dist?: { integrity?: string } }).dist?.integrity : undefined;
     if (integrity) return integrity;
     reason = response.ok ? 'no dist.integrity' : `HTTP ${response.status}`;

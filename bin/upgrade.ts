@@ -8,6 +8,7 @@ import { UserInputError } from '../generators/shared/choices.js';
 import { PACKAGE_ROOT, TEMPLATE_VERSION } from '../generators/shared/paths.js';
 import { SCAFFOLDER } from '../generators/lockfile/scaffolder-package.js';
 import { onlyValue, parseStrict } from './args.js';
+import { fetchScaffolderMetadata } from './registry.js';
 import { HELP } from './startup-backend.js';
 import { writePlan } from './write-plan.js';
 
@@ -19,7 +20,6 @@ const UPGRADE_FLAGS = {
 };
 
 const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
-const REGISTRY_TIMEOUT_MS = 15_000;
 
 /** `startup-backend upgrade`: the repository moved to this release (or `--to`), the team's lines kept. */
 export async function upgradeCommand(argv: readonly string[]): Promise<void> {
@@ -85,12 +85,8 @@ async function checkCommand(recorded: string): Promise<void> {
 }
 
 async function latestInRegistry(): Promise<string | undefined> {
-  const registry = (process.env.npm_config_registry ?? 'https://registry.npmjs.org/').replace(/\/?$/, '/');
   try {
-    const response = await fetch(`${registry}${SCAFFOLDER}`, {
-      headers: { accept: 'application/vnd.npm.install-v1+json' },
-      signal: AbortSignal.timeout(REGISTRY_TIMEOUT_MS),
-    });
+    const response = await fetchScaffolderMetadata('', 'application/vnd.npm.install-v1+json').response;
     if (!response.ok) return undefined;
     const latest = ((await response.json()) as { 'dist-tags'?: { latest?: string } })['dist-tags']?.latest;
     return latest && VERSION.test(latest) ? latest : undefined;
