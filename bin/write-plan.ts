@@ -26,7 +26,9 @@ export async function writePlan(root: string, files: readonly FilePlan[], option
     return false;
   }
   applyAtOnce(root, files);
-  const env = writeLocalEnvFiles(root, files.filter((file) => changesFiles(file) && file.content).map((file) => file.path));
+  // A conflicted .env.example is not read for keys (case 13): its markers are the team's to resolve first.
+  const rendered = files.filter((file) => changesFiles(file) && file.content && file.action !== 'conflict');
+  const env = writeLocalEnvFiles(root, rendered.map((file) => file.path));
   for (const { file, keys } of env.appended) process.stdout.write(`${pc.cyan('ENV')}      ${file}: added ${keys.join(', ')}\n`);
 
   const conflicts = files.filter((file) => file.action === 'conflict');

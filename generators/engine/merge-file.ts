@@ -49,10 +49,7 @@ export function mergeFile({ path: file, ours, base, theirs }: FileVersions): Fil
   }
   // Binary files are compared as bytes and never merged; text is compared in the team's line endings.
   const binary = [ours, base, theirs].some((buffer) => buffer !== undefined && isBinary(buffer));
-  const ending = lineEndingOf(ours.toString('utf8'));
-  const inOurEndings = (buffer: Buffer | undefined) =>
-    buffer === undefined || binary ? buffer : Buffer.from(withLineEnding(buffer.toString('utf8'), ending));
-  const [baseText, theirsText] = [inOurEndings(base), inOurEndings(theirs)];
+  const [baseText, theirsText] = binary ? [base, theirs] : [base && inLineEndingsOf(ours, base), theirs && inLineEndingsOf(ours, theirs)];
 
   if (sameBytes(baseText, theirsText) || sameBytes(ours, theirsText)) return { action: 'unchanged' };
   if (sameBytes(ours, baseText)) {
@@ -65,6 +62,12 @@ export function mergeFile({ path: file, ours, base, theirs }: FileVersions): Fil
   }
   const merged = gitMergeFile(ours, baseText ?? Buffer.alloc(0), theirsText);
   return { action: merged.conflicts ? 'conflict' : 'merged', content: merged.content };
+}
+
+/** `rendered` in the line endings of the team's `ours`, unless either is binary (compared as bytes). */
+export function inLineEndingsOf(ours: Buffer, rendered: Buffer): Buffer {
+  if (isBinary(ours) || isBinary(rendered)) return rendered;
+  return Buffer.from(withLineEnding(rendered.toString('utf8'), lineEndingOf(ours.toString('utf8'))));
 }
 
 /** Both missing, or the same bytes. */

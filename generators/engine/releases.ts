@@ -34,11 +34,12 @@ export function releaseCacheDir(): string {
 /**
  * The renderer of `version`: this copy when it is that release; else that release's package, from the
  * repository's own `node_modules` (its pinned devDependency), the cache, or the registry (installed into
- * the cache); else a one-line error saying how to get it. A merge never runs against another release's base.
+ * the cache; not with `download: false`); else a one-line error saying how to get it. A merge never
+ * runs against another release's base.
  */
-export async function releaseRenderer(version: string, repoRoot?: string): Promise<ReleaseRenderer> {
+export async function releaseRenderer(version: string, repoRoot?: string, { download = true } = {}): Promise<ReleaseRenderer> {
   if (version === TEMPLATE_VERSION) return { version, render: renderRepository };
-  const packageDir = findInstalled(version, repoRoot) ?? installIntoCache(version);
+  const packageDir = findInstalled(version, repoRoot) ?? (download ? installIntoCache(version) : notAtHand(version));
   const entry = path.join(packageDir, 'dist', 'render.js');
   if (existsSync(entry)) {
     const api = (await import(pathToFileURL(entry).href)) as RenderApi;
@@ -65,6 +66,12 @@ function findInstalled(version: string, repoRoot?: string): string | undefined {
     path.join(releaseCacheDir(), version, 'node_modules', SCAFFOLDER),
   ];
   return candidates.find((dir) => packageVersion(dir) === version);
+}
+
+function notAtHand(version: string): never {
+  throw new UserInputError(
+    `${SCAFFOLDER} ${version} is neither in the repository's node_modules nor in the cache (${releaseCacheDir()}): install the repository's dependencies (they pin it), then run again.`,
+  );
 }
 
 /**

@@ -5,7 +5,7 @@ import { FsTree } from 'nx/src/generators/tree.js';
 import { ANSWERS_FILE, readAnswers, type ProjectAnswers } from '../shared/answers.js';
 import { RPC_FRAMEWORKS, UserInputError } from '../shared/choices.js';
 import type { PackageManager } from '../shared/package-managers.js';
-import { compareVersions } from './versions.js';
+import { compareVersions, isReleaseVersion } from './versions.js';
 
 export interface Repository {
   root: string;
@@ -26,13 +26,12 @@ export function findRepository(cwd: string): Repository {
   }
 }
 
-const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
 const PORT_FIELDS = ['rpcPort', 'httpPort'] as const;
 
 /** readAnswers checks the fields' presence; the engine also needs the services and the version to be sound. */
 function checkedAnswers<T extends ProjectAnswers>(answers: T): T {
   const corrupt = (what: string) => new UserInputError(`${ANSWERS_FILE} ${what}: restore it from git.`);
-  if (!VERSION.test(answers.templateVersion)) throw corrupt(`has an unknown "templateVersion" "${answers.templateVersion}"`);
+  if (!isReleaseVersion(answers.templateVersion)) throw corrupt(`has an unknown "templateVersion" "${answers.templateVersion}"`);
   for (const [index, service] of answers.services.entries()) {
     if (typeof service?.name !== 'string' || PORT_FIELDS.some((field) => !Number.isInteger(service[field]))) {
       throw corrupt(`has a malformed service at services[${index}]`);
@@ -44,13 +43,13 @@ function checkedAnswers<T extends ProjectAnswers>(answers: T): T {
   return answers;
 }
 
+/** The first release with `add service`: a repository made before it has to be upgraded first. */
+const FIRST_RELEASE_WITH_ADD = '0.3.0';
+
 /**
  * The base of the merge must be rendered by the templates that made the repo; rendering it with other
  * templates would merge against a wrong base and turn every template change into a team edit.
  */
-/** The first release with `add service`: a repository made before it has to be upgraded first. */
-const FIRST_RELEASE_WITH_ADD = '0.3.0';
-
 export function assertSameTemplateVersion(recorded: string, running: string, command: string): void {
   if (recorded === running) return;
   const own = `npx --package create-startup-backend@${recorded} startup-backend ${command}`;
@@ -66,7 +65,6 @@ export function assertSameTemplateVersion(recorded: string, running: string, com
     `This repository was made by create-startup-backend ${recorded}, this is ${running}: the merge needs the templates that made it. Run ${own}, or upgrade the repository to ${running} first: npx --package create-startup-backend@${running} startup-backend upgrade.`,
   );
 }
-
 
 /**
  * A change is merged into committed work only: the team can then see it with `git diff` and undo it

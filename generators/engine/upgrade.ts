@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ANSWERS_FILE, type ProjectAnswers } from '../shared/answers.js';
 import { checkChoice, CHOICES, UserInputError, type ChoiceKey, type RpcFramework } from '../shared/choices.js';
+import { driftFrom, type DriftedFile } from './drift.js';
 import { migrationsBetween, MIGRATIONS, type Migration } from './migrations/index.js';
 import { planMerge, type FilePlan } from './plan.js';
 import type { RenderedRepo, RenderOptions } from './render.js';
@@ -41,6 +42,11 @@ export function planUpgrade(repository: Repository, request: UpgradeRequest): Up
   const theirsAnswers = withSettings({ ...migrated, templateVersion: theirs.version }, set);
   const moves = migrations.flatMap((migration) => migration.moves?.(theirsAnswers) ?? []);
   return { answers: theirsAnswers, files: planMerge(root, baseFiles, theirs.render(theirsAnswers, theirsOptions), moves), migrations };
+}
+
+/** `upgrade --check`'s drift: the files that differ from what the recorded release renders (case 19). */
+export function driftOf(repository: Repository, base: ReleaseRenderer, options: RenderOptions = {}): DriftedFile[] {
+  return driftFrom(repository.root, verifiedBase(repository, base, options));
 }
 
 /**

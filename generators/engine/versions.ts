@@ -5,3 +5,8 @@ export function compareVersions(a: string, b: string): number {
   for (let i = 0; i < 3; i += 1) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
   return 0;
 }
+
+const RELEASE_VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
+
+/** A version a release can have: `major.minor.patch`, with an optional pre-release suffix. */
+export const isReleaseVersion = (version: string): boolean => RELEASE_VERSION.test(version);

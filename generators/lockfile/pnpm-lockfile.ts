@@ -38,7 +38,8 @@ export function pnpmImportManifest(root: PackageManifest): PackageManifest {
  */
 export function pnpmLockfileKey(root: PackageManifest, services: readonly PackageManifest[]): string {
   const rootFields = dependencyFields(pnpmImportManifest(root));
-  const sets = [...new Map(services.map((service) => [sortedSignature(dependencyFields(service)), dependencyFields(service)])).entries()]
+  const fieldsOf = services.map(dependencyFields);
+  const sets = [...new Map(fieldsOf.map((fields) => [sortedSignature(fields), fields])).entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([, fields]) => fields);
   if (sets.length === 0) throw new Error('pnpmLockfileKey: needs at least one service');

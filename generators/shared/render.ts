@@ -68,8 +68,7 @@ export function projectVariables<Extra extends object = object>(
 export function serviceVariables(answers: ProjectAnswers, service: ServiceAnswers): ServiceVariables {
   const names = serviceNames(service.name);
   const project = variablesOf(answers, serviceRpc(answers, service));
-  const listed = project.serviceList.find((s) => s.name === service.name) ?? { ...service, ...names, rpc: project.rpc };
-  return withPartials({ ...project, service: listed, serviceName: names.name, serviceSnakeName: names.snakeName });
+  return withPartials({ ...project, service: { ...service, ...names, rpc: project.rpc }, serviceName: names.name, serviceSnakeName: names.snakeName });
 }
 
 function variablesOf<Extra extends object>(

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectRefusedInRepo, runCreate, runStartupBackend, tempDir, type CliResult } from './run-cli.js';
@@ -115,6 +115,43 @@ describe('startup-backend upgrade', () => {
     const behind = upgrade(dir, ['--check']);
     expect(behind.status).toBe(1);
     expect(behind.stdout).toMatch(/at create-startup-backend 0\.3\.0; \d+\.\d+\.\d+ is out: run npx --package create-startup-backend@\d+\.\d+\.\d+ startup-backend upgrade/);
+    // 0.3.0 is neither installed nor cached, and a check downloads nothing: drift is not guessed at.
+    expect(behind.stdout).toMatch(/^Drift not checked: create-startup-backend 0\.3\.0 is neither in the repository's node_modules nor in the cache \(.*\): install the repository's dependencies \(they pin it\), then run again\.$/m);
+    // Offline (nothing listens on port 9): compared with this copy, and said so.
+    const offline = runStartupBackend(['upgrade', '--check'], { cwd: dir, env: { ...GIT_IDENTITY, STARTUP_BACKEND_CACHE: cache, npm_config_registry: 'http://127.0.0.1:9/' } });
+    expect(offline.status).toBe(1);
+    expect(offline.stdout).toMatch(/; \d+\.\d+\.\d+ is out \(the registry http:\/\/127\.0\.0\.1:9\/ could not be reached \(fetch failed\): compared with this copy, \d+\.\d+\.\d+\)/);
+  });
+
+  it('--check lists the files that differ from a fresh render of the recorded release: edited, deleted; not the team\'s own (case 19)', () => {
+    const dir = repo();
+    expect(upgrade(dir, ['--check']).stdout).toMatch(/^No drift: every file \d+\.\d+\.\d+ renders for the recorded answers is as it rendered it\.$/m);
+    appendFileSync(path.join(dir, 'README.md'), '\n## Team notes\n');
+    writeFileSync(path.join(dir, 'docker-compose.yml'), read(dir, 'docker-compose.yml').replace(/\n/g, '\r\n'));
+    unlinkSync(path.join(dir, 'docs/runbooks/db-pool-saturated.md'));
+    writeFileSync(path.join(dir, 'NOTES.md'), 'Our own file.\n');
+    const result = upgrade(dir, ['--check']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.split('\n').slice(1).join('\n')).toMatch(
+      /^Drift: 2 files differ from what \d+\.\d+\.\d+ renders for the recorded answers \(an upgrade merges into them\):\n {2}edited {13}README\.md\n {2}deleted {12}docs\/runbooks\/db-pool-saturated\.md\n$/,
+    );
+  });
+
+  it('a file left with conflicts is neither parsed nor installed from: the run finishes, lists it, exit 2 (case 13)', () => {
+    const dir = repo();
+    const example = 'services/orders/.env.example';
+    // The team points its local database at another port, on the line TiDB changes, and adds a key beside it.
+    writeFileSync(path.join(dir, example), read(dir, example).replace(/(DATABASE_URL=\S+):3306\/orders\n/, '$1:3307/orders\nTEAM_ONLY_KEY=1\n'));
+    git(dir, 'commit', '--quiet', '-am', 'team database port');
+    const localEnv = read(dir, 'services/orders/.env');
+    // With the install on: a conflicted file must stop it before it reads package.json or the lockfile.
+    const result = runStartupBackend(['upgrade', '--set', 'db=tidb'], { cwd: dir, env: { ...GIT_IDENTITY, STARTUP_BACKEND_CACHE: cache } });
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stdout).toMatch(/^CONFLICT services\/orders\/\.env\.example$/m);
+    expect(result.stdout).toMatch(/^CREATE +ops\/tidb\//m);
+    expect(result.stderr).toMatch(/1 file has conflicts \(services\/orders\/\.env\.example\): resolve the <<<<<<< markers, then run npm install/);
+    expect(read(dir, 'services/orders/.env')).toBe(localEnv);
+    expect(existsSync(path.join(dir, 'node_modules'))).toBe(false);
   });
 
   describe('bad input: one line naming the fix, exit 1, git status clean', () => {

@@ -9,7 +9,7 @@ import type { ReleaseRenderer } from '../../generators/engine/releases.js';
 import type { RenderedRepo } from '../../generators/engine/render.js';
 import { findRepository } from '../../generators/engine/repository.js';
 import type { Migration } from '../../generators/engine/migrations/index.js';
-import { planUpgrade, withSettings } from '../../generators/engine/upgrade.js';
+import { driftOf, planUpgrade, withSettings } from '../../generators/engine/upgrade.js';
 import { ANSWERS_FILE, serializeAnswers, type ProjectAnswers } from '../../generators/shared/answers.js';
 import { answersFor } from './fixtures.js';
 
@@ -153,6 +153,92 @@ describe('upgrade on fixture releases: the per-file rule', () => {
   });
 });
 
+describe('upgrade on fixture releases: lists, YAML and JSON, line endings, local files', () => {
+  const compose = (extra = '') => `services:\n  api:\n    image: "node:24.1"\n  db:\n    image: "mariadb:11"\n${extra}`;
+  const yaml = (restart: string) =>
+    `# Tuned per service: keep the comments.\nx-defaults: &defaults\n  restart: ${restart}\nservices:\n  api:\n    <<: *defaults\n    image: 'node:24.1' # single quotes on purpose\n    environment:\n      ZED: "1"\n      ALPHA: 2\n      LOG_LEVEL: "info"\n`;
+  const manifest = (typescript: string) => `{\n  "name": "app",\n  "private": true,\n  "scripts": {\n    "test": "vitest run",\n    "lint": "eslint ."\n  },\n  "devDependencies": {\n    "typescript": "${typescript}"\n  }\n}\n`;
+  const readme = (details: string) => `# app\n\nRun it.  \n\n${details}\n\n## Links\n`;
+  const one = fixtureRelease('1.0.0', () => ({
+    'docker-compose.yml': compose(),
+    'ops/rules/api.yml': 'groups: []\n',
+    'ops/stack.yml': yaml('unless-stopped'),
+    'package.json': manifest('5.8.3'),
+    'README.md': readme('Details here.'),
+    'docs/setup.md': 'Step one.\nStep two.\n',
+  }));
+  const two = fixtureRelease('2.0.0', () => ({
+    'docker-compose.yml': compose('  cache:\n    image: "valkey:8"\n'),
+    'ops/rules/api.yml': 'groups: []\n',
+    'ops/rules/cache.yml': 'groups: []\n',
+    'ops/stack.yml': yaml('always'),
+    'package.json': manifest('5.9.3'),
+    'README.md': readme('Details, improved.'),
+    'docs/setup.md': 'Step one.\nStep two, faster.\n',
+    '.env': 'A_LOCAL_FILE=from-the-release\n',
+    'config.local.json': '{ "release": true }\n',
+  }));
+  const crlf = (text: string) => text.replace(/\n/g, '\r\n');
+
+  it('both append to the end of the same list: both entries survive, in a conflict for the team to order; one file per entry merges cleanly (case 3)', () => {
+    const dir = repoMadeBy(one, 'lists', (d) => {
+      append(d, 'docker-compose.yml', '  redis:\n    image: "redis:7.4"\n');
+      writeFileSync(path.join(d, 'ops/rules/redis.yml'), 'groups: [] # team\n');
+    });
+    const { plan, byPath } = upgrade(dir, [], one, two);
+    expect(byPath['docker-compose.yml']?.action).toBe('conflict');
+    expect(byPath['docker-compose.yml']?.content?.toString()).toBe(
+      compose('<<<<<<< yours\n  redis:\n    image: "redis:7.4"\n=======\n  cache:\n    image: "valkey:8"\n>>>>>>> startup-backend\n'),
+    );
+    expect(byPath['ops/rules/cache.yml']?.action).toBe('created');
+    expect(byPath['ops/rules/redis.yml']).toBeUndefined();
+    applyPlan(dir, plan.files);
+    expect(read(dir, 'ops/rules/redis.yml')).toBe('groups: [] # team\n');
+  });
+
+  it('comments, quoting, anchors and key order of the team\'s YAML and JSON survive: the diff is the release\'s line only (case 14)', () => {
+    const dir = repoMadeBy(one, 'yaml-json', (d) => {
+      writeFileSync(path.join(d, 'ops/stack.yml'), read(d, 'ops/stack.yml').replace('LOG_LEVEL: "info"', "LOG_LEVEL: 'debug' # team: noisy on purpose"));
+      writeFileSync(path.join(d, 'package.json'), read(d, 'package.json').replace('"lint": "eslint ."', '"lint": "eslint .",\n    "e2e": "playwright test"'));
+    });
+    const ours = { yaml: read(dir, 'ops/stack.yml'), json: read(dir, 'package.json') };
+    const { byPath } = upgrade(dir, [], one, two);
+    expect(byPath['ops/stack.yml']?.action).toBe('merged');
+    expect(byPath['ops/stack.yml']?.content?.toString()).toBe(ours.yaml.replace('restart: unless-stopped', 'restart: always'));
+    expect(byPath['package.json']?.action).toBe('merged');
+    expect(byPath['package.json']?.content?.toString()).toBe(ours.json.replace('"typescript": "5.8.3"', '"typescript": "5.9.3"'));
+  });
+
+  it('a CRLF file is merged in CRLF, its trailing whitespace kept; an untouched CRLF file is updated in CRLF (case 17)', () => {
+    const dir = repoMadeBy(one, 'crlf', (d) => {
+      writeFileSync(path.join(d, 'README.md'), crlf(`${read(d, 'README.md')}Team line.   \n`));
+      writeFileSync(path.join(d, 'docs/setup.md'), crlf(read(d, 'docs/setup.md')));
+    });
+    const { byPath } = upgrade(dir, [], one, two);
+    expect(byPath['README.md']?.action).toBe('merged');
+    expect(byPath['README.md']?.content?.toString()).toBe(crlf(`${readme('Details, improved.')}Team line.   \n`));
+    expect(byPath['docs/setup.md']).toMatchObject({ action: 'updated', content: Buffer.from('Step one.\r\nStep two, faster.\r\n') });
+  });
+
+  it('files git ignores (.env, *.local.*) are never touched, even when the release renders them (case 10)', () => {
+    const local = { '.env': 'A_LOCAL_FILE=ours\n', 'config.local.json': '{ "ours": true }\n', 'services/api/.env.test': 'KEY=ours\n' };
+    const dir = repoMadeBy(one, 'ignored', (d) => {
+      writeFileSync(path.join(d, '.gitignore'), '.env\n.env.*\n*.local.*\n');
+      for (const [file, content] of Object.entries(local)) {
+        mkdirSync(path.dirname(path.join(d, file)), { recursive: true });
+        writeFileSync(path.join(d, file), content);
+      }
+    });
+    const { plan, byPath } = upgrade(dir, [], one, two);
+    expect(byPath['.env']).toMatchObject({ action: 'kept', reason: 'ignored by git, a local file: never touched' });
+    expect(byPath['config.local.json']).toMatchObject({ action: 'kept', reason: 'ignored by git, a local file: never touched' });
+    expect(byPath['config.local.json']?.content).toBeUndefined();
+    expect(byPath['services/api/.env.test']).toBeUndefined();
+    applyPlan(dir, plan.files);
+    for (const [file, content] of Object.entries(local)) expect(read(dir, file)).toBe(content);
+  });
+});
+
 describe('upgrade on fixture releases: migrations', () => {
   const rename: Migration = { version: '1.5.0', description: 'alerts.yml became rules.yml', moves: () => [{ from: 'ops/alerts.yml', to: 'ops/rules.yml' }] };
 
@@ -192,6 +278,26 @@ describe('upgrade on fixture releases: a wrong base is never merged against', ()
   it('refuses a base whose answers file is not the repository\'s (edited by hand)', () => {
     const dir = repoMadeBy(v1, 'hand-edited', (d) => writeFileSync(path.join(d, ANSWERS_FILE), read(d, ANSWERS_FILE).replace('"projectName": "acme"', '"projectName": "acme", "extra": 1')));
     expect(() => upgrade(dir)).toThrow(/does not render the answers \.startup-backend\.json records .*restore it from git/);
+  });
+});
+
+describe('drift: the files that differ from a fresh render of the recorded release (case 19)', () => {
+  it('lists edited and deleted generated files; not the team\'s own files, not a file only in other line endings', () => {
+    const dir = repoMadeBy(v1, 'drift', (d) => {
+      append(d, 'README.md', 'Team line.\n');
+      unlinkSync(path.join(d, 'docs/runbooks/unwanted.md'));
+      writeFileSync(path.join(d, 'ops/alerts.yml'), read(d, 'ops/alerts.yml').replace(/\n/g, '\r\n'));
+      writeFileSync(path.join(d, 'NOTES.md'), 'Our own file.\n');
+    });
+    expect(driftOf(findRepository(dir), v1)).toEqual([
+      { path: 'README.md', change: 'edited' },
+      { path: 'docs/runbooks/unwanted.md', change: 'deleted' },
+    ]);
+  });
+
+  it('none in a repository as it was made; a base that is not the one that made it is refused, not compared', () => {
+    expect(driftOf(findRepository(repoMadeBy(v1, 'no-drift')), v1)).toEqual([]);
+    expect(() => driftOf(findRepository(repoMadeBy(v1, 'other-base')), v2)).toThrow(/does not render the answers/);
   });
 });
 
