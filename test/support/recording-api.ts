@@ -12,7 +12,8 @@ export interface RecordedRequest {
 }
 
 export type Reply = { status: number; body?: unknown };
-export type Handler = (request: RecordedRequest, previous: RecordedRequest[]) => Reply;
+/** `'no-answer'`: the request is held open until the server closes (a hung API). */
+export type Handler = (request: RecordedRequest, previous: RecordedRequest[]) => Reply | 'no-answer';
 
 export interface RecordingApi {
   baseUrl: string;
@@ -43,6 +44,7 @@ export async function startRecordingApi(prefix = ''): Promise<RecordingApi> {
       };
       const reply = api.handler(recorded, [...api.requests]);
       api.requests.push(recorded);
+      if (reply === 'no-answer') return;
       if (reply.body === undefined) {
         res.writeHead(reply.status).end();
       } else {
@@ -54,6 +56,10 @@ export async function startRecordingApi(prefix = ''): Promise<RecordingApi> {
   const { port } = server.address() as AddressInfo;
   return Object.assign(api, {
     baseUrl: `http://127.0.0.1:${port}${prefix}`,
-    close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
   });
 }

@@ -257,45 +257,98 @@ describe('apply-branch-protection.mjs on GitLab (the default with GitLab CI)', (
     expect(api.requests[0]!.headers['content-type']).toBe('application/json');
   });
 
-  it('re-creates an existing protection (409) and updates the existing any_approver rule', async () => {
+  it('updates an existing protection in place (409), never unprotecting the branch, and updates the existing any_approver rule', async () => {
     api.handler = (request, previous) => {
-      const posts = previous.filter((r) => r.method === 'POST' && r.url.endsWith('/protected_branches'));
-      if (request.method === 'POST' && request.url.endsWith('/protected_branches') && posts.length === 0) {
+      if (request.method === 'POST' && request.url.endsWith('/protected_branches')) {
         return { status: 409, body: { message: 'Protected branch \'main\' already exists' } };
+      }
+      if (request.method === 'GET' && request.url.endsWith('/protected_branches/main')) {
+        return {
+          status: 200,
+          body: {
+            name: 'main',
+            push_access_levels: [{ id: 11, access_level: 40, user_id: null, group_id: null }],
+            merge_access_levels: [{ id: 12, access_level: 30, user_id: null, group_id: null }, { id: 13, access_level: 30, user_id: 5, group_id: null }],
+          },
+        };
       }
       if (request.method === 'GET') return { status: 200, body: [{ id: 3, name: 'Security', rule_type: 'regular' }, { id: 7, name: 'All eligible users', rule_type: 'any_approver' }] };
       return defaultHandler(request, previous);
     };
     const run = await runScript(gitlabRepo, ['--repo', 'acme/platform/my-app'], env());
+    expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(api.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
       `POST ${project}/protected_branches`,
-      `DELETE ${project}/protected_branches/main`,
-      `POST ${project}/protected_branches`,
+      `GET ${project}/protected_branches/main`,
+      `PATCH ${project}/protected_branches/main`,
       `PUT ${project}`,
       `POST ${project}/approvals`,
       `GET ${project}/approval_rules`,
       `PUT ${project}/approval_rules/7`,
       `POST ${project}/protected_environments`,
     ]);
+    // Maintainers' push goes, no one's comes; the merge level the policy names stays, the user's goes.
+    expect(api.requests[2]!.body).toEqual({
+      allow_force_push: false,
+      code_owner_approval_required: true,
+      allowed_to_push: [{ id: 11, _destroy: true }, { access_level: 0 }],
+      allowed_to_merge: [{ id: 13, _destroy: true }],
+    });
   });
 
-  it('re-creates an existing protected environment (409)', async () => {
+  it('a refused update of an existing protection fails naming it, and the branch was never unprotected', async () => {
     api.handler = (request, previous) => {
-      const posts = previous.filter((r) => r.method === 'POST' && r.url.endsWith('/protected_environments'));
-      if (request.method === 'POST' && request.url.endsWith('/protected_environments') && posts.length === 0) {
+      if (request.method === 'POST' && request.url.endsWith('/protected_branches')) return { status: 409, body: { message: 'exists' } };
+      if (request.method === 'PATCH') return { status: 403, body: { message: '403 Forbidden' } };
+      return defaultHandler(request, previous);
+    };
+    const run = await runScript(gitlabRepo, ['--repo', 'acme/platform/my-app'], env());
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/PATCH .*\/protected_branches\/main failed with 403: .*; the existing protection is left as it was/);
+    expect(api.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
+  });
+
+  it('updates an existing protected environment in place (409)', async () => {
+    api.handler = (request, previous) => {
+      if (request.method === 'POST' && request.url.endsWith('/protected_environments')) {
         return { status: 409, body: { message: "Environment 'production' is already protected" } };
+      }
+      if (request.method === 'GET' && request.url.endsWith('/protected_environments/production')) {
+        return { status: 200, body: { name: 'production', deploy_access_levels: [{ id: 21, access_level: 30, user_id: null, group_id: null }] } };
       }
       return defaultHandler(request, previous);
     };
     const run = await runScript(gitlabRepo, ['--repo', 'acme/platform/my-app'], env());
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(api.requests.slice(-3).map((r) => `${r.method} ${r.url}`)).toEqual([
-      `POST ${project}/protected_environments`,
-      `DELETE ${project}/protected_environments/production`,
-      `POST ${project}/protected_environments`,
+    expect(api.requests.slice(-3).map((r) => ({ request: `${r.method} ${r.url}`, body: r.body }))).toEqual([
+      { request: `POST ${project}/protected_environments`, body: { name: 'production', deploy_access_levels: [{ access_level: 40 }] } },
+      { request: `GET ${project}/protected_environments/production`, body: undefined },
+      { request: `PUT ${project}/protected_environments/production`, body: { deploy_access_levels: [{ id: 21, _destroy: true }, { access_level: 40 }] } },
     ]);
+    expect(api.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
+  });
+
+  it('an API that does not answer: each request gets API_TIMEOUT_MS, then one line naming it, exit 1', async () => {
+    api.handler = () => 'no-answer';
+    const run = await runScript(gitlabRepo, ['--repo', 'acme/platform/my-app'], { ...env(), API_TIMEOUT_MS: '300' });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/POST .*\/protected_branches failed: no answer in 300 ms/);
+  });
+
+  it.each([
+    ['GITLAB_API_URL', 'gitlab', 'http://gitlab.example.com/api/v4', /GITLAB_API_URL must be an https:\/\/ URL, the token would cross the network in clear/],
+    ['GITHUB_API_URL', 'jenkins', 'http://github.example.com', /GITHUB_API_URL must be an https:\/\/ URL/],
+    ['GITLAB_API_URL', 'gitlab', 'gitlab.example.com', /GITLAB_API_URL is not a URL/],
+  ] as const)('refuses %s=%s before sending anything (%s)', async (variable, ci, url, message) => {
+    const run = await runScript(ci === 'gitlab' ? gitlabRepo : jenkinsRepo, ['--repo', 'acme/my-app'], { GITLAB_TOKEN: 't', GITHUB_TOKEN: 't', [variable]: url });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(message);
+    expect(api.requests).toHaveLength(0);
   });
 
   it('fails, naming the request, when protecting the environment is refused (e.g. no Premium)', async () => {

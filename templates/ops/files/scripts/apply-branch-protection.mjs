@@ -6,19 +6,24 @@
 // GitHub: PUT /repos/{owner}/{repo}/branches/{branch}/protection, then POST (signed commits on) or
 // DELETE (off) .../protection/required_signatures. Token: GITHUB_TOKEN (admin on the repository);
 // API: GITHUB_API_URL (default https://api.github.com).
-// GitLab: POST /projects/:id/protected_branches (re-created if it exists), PUT /projects/:id (merge
-// method, pipeline and discussions), POST /projects/:id/approvals (reset approvals on push), one
-// approval rule, PUT /projects/:id/push_rule when signed commits are on, and POST
-// /projects/:id/protected_environments for each of the policy's protectedEnvironments (re-created if
-// it exists), which decides who may run that environment's deploy jobs. Approval rules, code owner
-// approval, push rules and protected environments need GitLab Premium. Token: GITLAB_TOKEN (Maintainer);
-// API: GITLAB_API_URL (default https://gitlab.com/api/v4). --repo is the project path (group/name).
+// GitLab: POST /projects/:id/protected_branches (if it exists: updated in place with PATCH, so the
+// branch is never unprotected), PUT /projects/:id (merge method, pipeline and discussions), POST
+// /projects/:id/approvals (reset approvals on push), one approval rule, PUT /projects/:id/push_rule when
+// signed commits are on, and POST /projects/:id/protected_environments for each of the policy's
+// protectedEnvironments (if it exists: updated in place with PUT), which decides who may run that
+// environment's deploy jobs. Approval rules, code owner approval, push rules and protected environments
+// need GitLab Premium. Token: GITLAB_TOKEN (Maintainer); API: GITLAB_API_URL (default
+// https://gitlab.com/api/v4). --repo is the project path (group/name).
+// The API URL must be https:// (http:// only on this machine): the token is sent with every request.
+// Each request gets API_TIMEOUT_MS (default 30000) to answer.
 // --dry-run prints every request (method, URL, JSON body) and sends nothing.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
 const DEFAULT_PROVIDER = "<%= stack.ci.codeHost %>";
 const APPROVAL_RULE_NAME = "Required reviewers";
+const REQUEST_TIMEOUT_MS = Number(process.env.API_TIMEOUT_MS) || 30_000;
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /**
  * @typedef {object} Policy
@@ -45,6 +50,23 @@ const APPROVAL_RULE_NAME = "Required reviewers";
  */
 
 /**
+ * One of GitLab's access levels (a role, a user or a group), as listed and as nested attributes.
+ * @typedef {object} AccessLevel
+ * @property {number} [id]
+ * @property {number | null} [access_level]
+ * @property {number | null} [user_id]
+ * @property {number | null} [group_id]
+ */
+
+/**
+ * Creates a protection; when it exists already (409), reads it and changes it in place.
+ * @typedef {object} Protection
+ * @property {Request} protect
+ * @property {Request} current
+ * @property {(existing: unknown) => Request} update
+ */
+
+/**
  * @typedef {object} Request
  * @property {string} method
  * @property {string} url
@@ -52,10 +74,65 @@ const APPROVAL_RULE_NAME = "Required reviewers";
  * @property {number[]} [okStatuses] statuses that are not failures besides 2xx
  */
 
-/** @param {string} message */
+/**
+ * @param {string} message
+ * @returns {never}
+ */
 function fail(message) {
   console.error(`apply-branch-protection: ${message}`);
   process.exit(1);
+}
+
+/**
+ * The API's base URL from `variable`: https, or http to this machine only, since every request carries
+ * the token.
+ * @param {string} variable
+ * @param {string} fallback
+ */
+function apiUrl(variable, fallback) {
+  const value = process.env[variable] || fallback;
+  /** @type {URL} */
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(`${variable} is not a URL: ${value}`);
+  }
+  const local = url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname);
+  if (url.protocol !== "https:" && !local) {
+    fail(`${variable} must be an https:// URL, the token would cross the network in clear: ${value}`);
+  }
+  return value;
+}
+
+/**
+ * The change from GitLab's `existing` access levels to the `wanted` ones as nested attributes: each
+ * existing one not wanted is destroyed by id, each wanted one missing is added.
+ * @param {AccessLevel[]} existing
+ * @param {AccessLevel[]} wanted
+ * @returns {AccessLevel[]}
+ */
+export function accessLevelChanges(existing, wanted) {
+  /** @param {AccessLevel} level */
+  const key = (level) => [level.access_level, level.user_id, level.group_id].map((v) => v ?? "").join("/");
+  const wantedKeys = new Set(wanted.map(key));
+  const existingKeys = new Set(existing.map(key));
+  return [
+    ...existing.filter((level) => !wantedKeys.has(key(level))).map((level) => ({ id: level.id, _destroy: true })),
+    ...wanted.filter((level) => !existingKeys.has(key(level))),
+  ];
+}
+
+/**
+ * The access levels GitLab lists under `field` of a protection it returned.
+ * @param {unknown} body
+ * @param {string} field
+ * @returns {AccessLevel[]}
+ */
+function levelsIn(body, field) {
+  const value =
+    body !== null && typeof body === "object" ? /** @type {Record<string, unknown>} */ (body)[field] : undefined;
+  return Array.isArray(value) ? /** @type {AccessLevel[]} */ (value) : [];
 }
 
 /**
@@ -110,30 +187,36 @@ export function githubRequests(policy, api, repo) {
  * @param {string} api
  * @param {string} repo group/name
  * @returns {{
- *   protect: Request,
- *   unprotect: Request,
+ *   branch: Protection,
  *   rest: Request[],
  *   approvalRules: string,
- *   environments: Array<{ protect: Request, unprotect: Request }>,
+ *   environments: Protection[],
  * }}
  */
 export function gitlabRequests(policy, api, repo) {
   const project = `/projects/${encodeURIComponent(repo)}`;
+  const branchUrl = join(api, `${project}/protected_branches/${encodeURIComponent(policy.branch)}`);
+  const settings = {
+    allow_force_push: policy.allowForcePushes,
+    code_owner_approval_required: policy.requireCodeOwnerReviews,
+  };
   return {
-    protect: {
-      method: "POST",
-      url: join(api, `${project}/protected_branches`),
-      body: {
-        name: policy.branch,
-        push_access_level: 0,
-        merge_access_level: 30,
-        allow_force_push: policy.allowForcePushes,
-        code_owner_approval_required: policy.requireCodeOwnerReviews,
+    branch: {
+      protect: {
+        method: "POST",
+        url: join(api, `${project}/protected_branches`),
+        body: { name: policy.branch, push_access_level: 0, merge_access_level: 30, ...settings },
       },
-    },
-    unprotect: {
-      method: "DELETE",
-      url: join(api, `${project}/protected_branches/${encodeURIComponent(policy.branch)}`),
+      current: { method: "GET", url: branchUrl },
+      update: (existing) => ({
+        method: "PATCH",
+        url: branchUrl,
+        body: {
+          ...settings,
+          allowed_to_push: accessLevelChanges(levelsIn(existing, "push_access_levels"), [{ access_level: 0 }]),
+          allowed_to_merge: accessLevelChanges(levelsIn(existing, "merge_access_levels"), [{ access_level: 30 }]),
+        },
+      }),
     },
     rest: [
       {
@@ -156,13 +239,23 @@ export function gitlabRequests(policy, api, repo) {
         : []),
     ],
     approvalRules: join(api, `${project}/approval_rules`),
-    environments: (policy.protectedEnvironments ?? []).map((environment) => ({
-      protect: { method: "POST", url: join(api, `${project}/protected_environments`), body: environment },
-      unprotect: {
-        method: "DELETE",
-        url: join(api, `${project}/protected_environments/${encodeURIComponent(environment.name)}`),
-      },
-    })),
+    environments: (policy.protectedEnvironments ?? []).map((environment) => {
+      const url = join(api, `${project}/protected_environments/${encodeURIComponent(environment.name)}`);
+      const { deploy_access_levels: wanted, ...fields } = environment;
+      const rest = Object.fromEntries(Object.entries(fields).filter(([key]) => key !== "name"));
+      return {
+        protect: { method: "POST", url: join(api, `${project}/protected_environments`), body: environment },
+        current: { method: "GET", url },
+        update: (existing) => ({
+          method: "PUT",
+          url,
+          body: {
+            ...rest,
+            deploy_access_levels: accessLevelChanges(levelsIn(existing, "deploy_access_levels"), wanted),
+          },
+        }),
+      };
+    }),
   };
 }
 
@@ -178,12 +271,24 @@ function print(request) {
  * @returns {Promise<{ status: number, body: unknown }>}
  */
 async function send(request, headers) {
-  const response = await globalThis.fetch(request.url, {
-    method: request.method,
-    headers: request.body === undefined ? headers : { ...headers, "Content-Type": "application/json" },
-    body: request.body === undefined ? undefined : JSON.stringify(request.body),
-  });
-  const text = await response.text();
+  /** @type {Response} */
+  let response;
+  /** @type {string} */
+  let text;
+  try {
+    response = await globalThis.fetch(request.url, {
+      method: request.method,
+      headers: request.body === undefined ? headers : { ...headers, "Content-Type": "application/json" },
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal: globalThis.AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    text = await response.text();
+  } catch (error) {
+    const failure = /** @type {Error & { cause?: Error }} */ (error);
+    const reason =
+      failure.name === "TimeoutError" ? `no answer in ${REQUEST_TIMEOUT_MS} ms` : (failure.cause ?? failure).message;
+    return fail(`${request.method} ${request.url} failed: ${reason}`);
+  }
   /** @type {unknown} */
   let body = text;
   try {
@@ -198,12 +303,17 @@ async function send(request, headers) {
  * @param {Request} request
  * @param {Record<string, string>} headers
  * @param {number[]} [alsoOk]
+ * @param {string} [afterFailure] what a failure leaves behind, for the message
  */
-async function must(request, headers, alsoOk = []) {
+async function must(request, headers, alsoOk = [], afterFailure = "") {
   const result = await send(request, headers);
   const ok =
     (result.status >= 200 && result.status < 300) || [...(request.okStatuses ?? []), ...alsoOk].includes(result.status);
-  if (!ok) fail(`${request.method} ${request.url} failed with ${result.status}: ${JSON.stringify(result.body)}`);
+  if (!ok) {
+    fail(
+      `${request.method} ${request.url} failed with ${result.status}: ${JSON.stringify(result.body)}${afterFailure}`,
+    );
+  }
   console.log(`${request.method} ${request.url} -> ${result.status}`);
   return result;
 }
@@ -231,7 +341,7 @@ async function main() {
   if (!token && !dryRun) fail(`set ${tokenVariable} to a token with admin rights on the repository, or use --dry-run`);
 
   if (provider === "github") {
-    const api = process.env.GITHUB_API_URL || "https://api.github.com";
+    const api = apiUrl("GITHUB_API_URL", "https://api.github.com");
     const requests = githubRequests(policy, api, values.repo);
     if (dryRun) return requests.forEach(print);
     const headers = {
@@ -243,8 +353,8 @@ async function main() {
     return;
   }
 
-  const api = process.env.GITLAB_API_URL || "https://gitlab.com/api/v4";
-  const { protect, unprotect, rest, approvalRules, environments } = gitlabRequests(policy, api, values.repo);
+  const api = apiUrl("GITLAB_API_URL", "https://gitlab.com/api/v4");
+  const { branch, rest, approvalRules, environments } = gitlabRequests(policy, api, values.repo);
   const rule = {
     name: APPROVAL_RULE_NAME,
     approvals_required: policy.requiredApprovingReviews,
@@ -252,7 +362,7 @@ async function main() {
   };
   if (dryRun) {
     [
-      protect,
+      branch.protect,
       ...rest,
       { method: "POST", url: approvalRules, body: rule },
       ...environments.map((e) => e.protect),
@@ -260,16 +370,16 @@ async function main() {
     return;
   }
   const headers = { "PRIVATE-TOKEN": String(token) };
-  // An existing protection cannot be changed in place to these access levels: re-create it.
-  /** @param {{ protect: Request, unprotect: Request }} pair */
-  const protectAnew = async ({ protect, unprotect }) => {
+  // An existing protection is changed in place, never lifted and re-created: a failure between the two
+  // would leave the branch (or the environment) unprotected.
+  /** @param {Protection} protection */
+  const protectOrUpdate = async ({ protect, current, update }) => {
     const created = await must(protect, headers, [409]);
-    if (created.status === 409) {
-      await must(unprotect, headers);
-      await must(protect, headers);
-    }
+    if (created.status !== 409) return;
+    const existing = await must(current, headers);
+    await must(update(existing.body), headers, [], "; the existing protection is left as it was");
   };
-  await protectAnew({ protect, unprotect });
+  await protectOrUpdate(branch);
   for (const request of rest) await must(request, headers);
   const existing = await must({ method: "GET", url: approvalRules }, headers);
   const rules = Array.isArray(existing.body)
@@ -283,7 +393,7 @@ async function main() {
       : { method: "POST", url: approvalRules, body: rule },
     headers,
   );
-  for (const environment of environments) await protectAnew(environment);
+  for (const environment of environments) await protectOrUpdate(environment);
 }
 
 await main();
