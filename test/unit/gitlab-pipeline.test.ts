@@ -430,6 +430,21 @@ describe('scripts/deploy.sh (shared by both pipelines)', () => {
       expect(composeCalls(fake.calls()).filter((args) => args.includes('up'))).toEqual([]);
     });
 
+    it.each([
+      ['image-tag', ['staging', 'v2']],
+      ['previous-image-tag', ['production', 'previous']],
+    ] as const)('a %s label that is no tag (crafted to add `privileged: true`) is refused, never written into the compose file', (label, args) => {
+      const fake = setup();
+      const crafted = 'v1"\n    privileged: true\n    x: "';
+      const labels = { 'startup-backend.image-tag': 'v1', 'startup-backend.previous-image-tag': 'v0', [`startup-backend.${label}`]: crafted };
+      fake.setLabels('api', labels);
+      fake.setLabels('billing-events', labels);
+      const run = deploy(fake, [...args]);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`deploy.sh: the startup-backend.${label} label of api's container is not an image tag: 'v1"`);
+      expect(fake.calls().filter((call) => call.overrides.length > 0)).toEqual([]);
+    });
+
     it('passes DEPLOY_ENV_FILE to docker-compose as --env-file', () => {
       const fake = setup();
       const envFile = path.join(work, 'production.env');

@@ -31,6 +31,15 @@ fail() {
   exit 1
 }
 
+# What makes $1 no image tag, or nothing: Docker's tag grammar, which also keeps a value plain inside
+# the compose file this script writes (the tag argument and the tags read back from container labels).
+not_a_tag() {
+  case $1 in
+    "" | [.-]* | *[!A-Za-z0-9_.-]*) echo "not an image tag: '$1'" ;;
+    *) [ ${#1} -le 128 ] || echo "not an image tag (over 128 characters): '$1'" ;;
+  esac
+}
+
 [ $# -eq 2 ] || usage
 environment=$1
 tag=$2
@@ -38,11 +47,8 @@ case $environment in
   staging | production) ;;
   *) usage ;;
 esac
-# Docker's tag grammar; it also keeps the value plain inside the generated compose file.
-case $tag in
-  "" | [.-]* | *[!A-Za-z0-9_.-]*) fail "not an image tag: '$tag'" ;;
-esac
-[ ${#tag} -le 128 ] || fail "not an image tag (over 128 characters): '$tag'"
+problem=$(not_a_tag "$tag")
+[ -z "$problem" ] || fail "$problem"
 [ -n "${DOCKER_HOST:-}" ] || fail "set DOCKER_HOST to the $environment Docker engine (a CI variable of that environment)"
 [ -n "${IMAGE_PREFIX:-}" ] || fail "set IMAGE_PREFIX to the registry path the images were pushed under"
 case $IMAGE_PREFIX in
@@ -72,7 +78,11 @@ label_of() {
   id=$(printf '%s\n' "$ids" | head -n 1)
   [ -n "$id" ] || return 0
   value=$(docker inspect --format "{{ index .Config.Labels \"$LABEL.$2\" }}" "$id") || exit 1
-  [ "$value" = "<no value>" ] || printf '%s' "$value"
+  [ "$value" != "<no value>" ] || return 0
+  # Anyone with access to the engine can set labels: one that is no tag never reaches the compose file.
+  problem=$(not_a_tag "$value")
+  [ -z "$problem" ] || fail "the $LABEL.$2 label of $1's container is $problem: name the tag to deploy, and check who changed the container"
+  printf '%s' "$value"
 }
 
 # The label $1 when every service's container carries the same value, else nothing: after a
