@@ -66,6 +66,8 @@ export const IMAGE_TAGS = {
   elasticsearch: 'docker.elastic.co/elasticsearch/elasticsearch:8.17.0',
   kibana: 'docker.elastic.co/kibana/kibana:8.17.0',
   filebeat: 'docker.elastic.co/beats/filebeat:8.17.0',
+  // The Docker API for filebeat, GET only (github.com/wollomatic/socket-proxy).
+  socketProxy: 'wollomatic/socket-proxy:1.10.0',
   // discovery: consul
   consul: 'hashicorp/consul:1.20.1',
   // db: tidb

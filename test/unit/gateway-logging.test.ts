@@ -69,6 +69,9 @@ interface ComposeService {
   environment?: Record<string, string>;
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
+  read_only?: boolean;
+  cap_drop?: string[];
+  security_opt?: string[];
 }
 
 type ComposeConfig = { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
@@ -307,6 +310,32 @@ describe.each(REPOS)('gateway and logging profile ($rpc, $services)', (repo) => 
     }
   });
 
+  it('only docker-socket-proxy mounts the Docker socket; it answers filebeat alone, GET and HEAD only, with no privileges', () => {
+    const { services } = composeConfig(rendered.dir, 'logging');
+    const mountsSocket = Object.entries(services)
+      .filter(([, service]) => (service.volumes ?? []).some((volume) => volume.startsWith('/var/run/docker.sock:')))
+      .map(([name]) => name);
+    expect(mountsSocket).toEqual(['docker-socket-proxy']);
+    const proxy = services['docker-socket-proxy']!;
+    expect(proxy.volumes).toEqual(['/var/run/docker.sock:/var/run/docker.sock:ro']);
+    expect(proxy.ports).toBeUndefined();
+    expect(proxy).toMatchObject({ read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'], profiles: ['logging'] });
+    const flags = proxy.command!;
+    expect(flags).toContain('-allowfrom=filebeat');
+    // Nothing but reads: no -allowPOST, -allowPUT, -allowDELETE, -allowPATCH.
+    expect(flags.filter((flag) => flag.startsWith('-allow')).map((flag) => flag.split('=')[0])).toEqual(['-allowfrom', '-allowGET', '-allowHEAD']);
+    const allowGet = new RegExp(`^${flags.find((flag) => flag.startsWith('-allowGET='))!.slice('-allowGET='.length)}$`);
+    for (const read of ['/_ping', '/v1.47/version', '/v1.47/containers/json', '/v1.47/containers/0123abcd/json', '/v1.47/events']) {
+      expect(read, read).toMatch(allowGet);
+    }
+    for (const other of ['/v1.47/images/json', '/v1.47/secrets', '/v1.47/exec/x/json']) expect(other, other).not.toMatch(allowGet);
+    expect(services.filebeat!.depends_on).toMatchObject({ 'docker-socket-proxy': { condition: 'service_started' } });
+    const config = parse(readFileSync(path.join(rendered.dir, 'ops/filebeat/filebeat.yml'), 'utf8')) as {
+      'filebeat.autodiscover': { providers: Array<{ host?: string }> };
+    };
+    expect(config['filebeat.autodiscover'].providers[0]!.host).toBe('tcp://docker-socket-proxy:2375');
+  });
+
   it("passes nginx -t for the Kibana proxy, whose upstream is the compose service 'kibana'", () => {
     const kibanaConf = path.join(rendered.dir, 'ops/nginx/kibana.conf');
     const result = nginxTest(kibanaConf, ['kibana']);
@@ -321,7 +350,6 @@ describe.each(REPOS)('gateway and logging profile ($rpc, $services)', (repo) => 
     const configFile = mounts.get('/usr/share/filebeat/filebeat.yml');
     expect(configFile).toBe(path.join(rendered.dir, 'ops/filebeat/filebeat.yml'));
     expect(mounts.get('/var/lib/docker/containers')).toBe('/var/lib/docker/containers');
-    expect(mounts.get('/var/run/docker.sock')).toBe('/var/run/docker.sock');
 
     const config = parse(readFileSync(configFile!, 'utf8')) as {
       'filebeat.autodiscover': { providers: Array<{ type: string; templates: Array<{ condition: { or: Array<{ equals: Record<string, string> }> }; config: Array<Record<string, unknown>> }> }> };
