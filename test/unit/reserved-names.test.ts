@@ -179,14 +179,14 @@ function dbInitScript(dir: string): string {
 /** The SQL as the templates wrote it before identifiers were quoted. */
 const unquoted = (script: string) => script.replaceAll('\\`', '').replaceAll('\\_', '_');
 
-async function runDbInit(dir: string, script = dbInitScript(dir), extraClientArgs = '') {
-  const env = readEnv(dir);
+async function runDbInit(dir: string, script = dbInitScript(dir), extraClientArgs = '', overrides: Record<string, string> = {}) {
+  const env = { ...readEnv(dir), ...overrides };
   await db.query(`ALTER USER 'root'@'%' IDENTIFIED BY '${env.DB_ROOT_PASSWORD}';`);
   const finalScript = extraClientArgs ? script.replace('<<SQL', `${extraClientArgs} <<SQL`) : script;
   const result = spawnSync('sh', ['-c', finalScript], {
     encoding: 'utf8', timeout: 60_000, env: { ...env, PATH: `${wrapperDir}:${process.env.PATH}` },
   });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  return { status: result.status, output: `${result.stdout}${result.stderr}${result.error ? String(result.error) : ''}` };
 }
 
 /** Runs SQL as `user` over TCP, as a service connects. */
@@ -237,6 +237,38 @@ describe('refused database names break or weaken the real database (MariaDB, as 
     expect(asUser('healthcheck', env.HEALTHCHECK_DB_PASSWORD!, 'CREATE TABLE healthcheck.audited_hc (id INT)').status).toBe(0);
     await expect.poll(() => (existsSync(auditLog) ? readFileSync(auditLog, 'utf8') : ''), { timeout: 5_000 }).toContain('audited_api');
     expect(readFileSync(auditLog, 'utf8')).not.toContain('audited_hc');
+  });
+});
+
+describe('db-init keeps its secrets (real MariaDB, with the audit plugin)', () => {
+  it('no password reaches the audit log', async () => {
+    const dir = renderRepo(['api', 'billing']);
+    const result = await runDbInit(dir);
+    expect(result.status, result.output).toBe(0);
+    const env = readEnv(dir);
+    await expect.poll(() => (existsSync(auditLog) ? readFileSync(auditLog, 'utf8') : ''), { timeout: 5_000 }).toContain('billing');
+    const log = readFileSync(auditLog, 'utf8');
+    for (const variable of ['DB_ROOT_PASSWORD', 'API_DB_PASSWORD', 'BILLING_DB_PASSWORD']) expect(log, variable).not.toContain(env[variable]!);
+  });
+
+  it('the administrator\'s password is not on the client\'s command line (ps shows it), and it still connects', async () => {
+    const dir = renderRepo(['api']);
+    const script = dbInitScript(dir);
+    expect(script).not.toMatch(/ -p/);
+    expect(script).toMatch(/MYSQL_PWD="\$DB_ROOT_PASSWORD" mariadb /);
+    const result = await runDbInit(dir, script);
+    expect(result.status, result.output).toBe(0);
+    expect(asUser('api', readEnv(dir).API_DB_PASSWORD!, 'SELECT 1').status).toBe(0);
+  });
+
+  it.each([["it's"], ['a\\b'], ['x$(id)'], ['two words']])('refuses a service password %j, which the SQL would not keep quoted, before any SQL runs', async (password) => {
+    const dir = renderRepo(['api', 'billing']);
+    const env = readEnv(dir);
+    await db.query("DROP USER IF EXISTS 'billing'@'%';");
+    const result = await runDbInit(dir, dbInitScript(dir), '', { BILLING_DB_PASSWORD: password });
+    expect(result.status).toBe(1);
+    expect(result.output.trim()).toBe('db-init: BILLING_DB_PASSWORD in .env may hold only letters, digits and _ . ~ + / = -');
+    expect(asUser('billing', env.BILLING_DB_PASSWORD!, 'SELECT 1').status).not.toBe(0);
   });
 });
 

@@ -78,7 +78,8 @@ label_of() {
   id=$(printf '%s\n' "$ids" | head -n 1)
   [ -n "$id" ] || return 0
   value=$(docker inspect --format "{{ index .Config.Labels \"$LABEL.$2\" }}" "$id") || exit 1
-  [ "$value" != "<no value>" ] || return 0
+  # No label, or the empty one a first deploy records as the tag before it: nothing recorded.
+  [ "$value" != "<no value>" ] && [ -n "$value" ] || return 0
   # Anyone with access to the engine can set labels: one that is no tag never reaches the compose file.
   problem=$(not_a_tag "$value")
   [ -z "$problem" ] || fail "the $LABEL.$2 label of $1's container is $problem: name the tag to deploy, and check who changed the container"
