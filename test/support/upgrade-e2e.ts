@@ -7,7 +7,7 @@ import type { StackChoices } from '../../generators/shared/choices.js';
 import { STARTUP_BACKEND_BIN, tempDir } from '../cli/run-cli.js';
 import { startConsulContractFake, type ConsulContractFake } from './consul-contract-fake.js';
 import { node24Env } from './node24.js';
-import { checkoutRelease } from './old-release.js';
+import { checkoutRelease, removeRelease } from './old-release.js';
 import { startRegistryWith } from './registry-setup.js';
 import { startEtcd, startMariaDb, type EtcdServer, type MariaDb, type NpmRegistry } from './servers.js';
 
@@ -95,10 +95,16 @@ export interface UpgradeWorld {
  * published is `latest`); etcd, MariaDB and the Consul contract fake started. Stop it with `stopWorld`.
  */
 export async function startWorld(oldVersions: readonly string[]): Promise<UpgradeWorld> {
-  const olds = oldVersions.map((version) => checkoutRelease(version));
-  const registry = await startRegistryWith([...olds, ROOT]);
-  const [etcd, mariadb, consul] = await Promise.all([startEtcd(), startMariaDb(), startConsulContractFake()]);
-  return { registry, etcd, mariadb, consul };
+  const olds: string[] = [];
+  try {
+    for (const version of oldVersions) olds.push(checkoutRelease(version));
+    // Published, the checkouts are not needed any more: the tests get every release from the registry.
+    const registry = await startRegistryWith([...olds, ROOT]);
+    const [etcd, mariadb, consul] = await Promise.all([startEtcd(), startMariaDb(), startConsulContractFake()]);
+    return { registry, etcd, mariadb, consul };
+  } finally {
+    olds.forEach(removeRelease);
+  }
 }
 
 export async function stopWorld(world: Partial<UpgradeWorld>): Promise<void> {
