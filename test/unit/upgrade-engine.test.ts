@@ -239,6 +239,34 @@ describe('upgrade on fixture releases: lists, YAML and JSON, line endings, local
   });
 });
 
+describe('upgrade on fixture releases: lines the team removed, rules whose order matters', () => {
+  const owners = (rules: string) => `# Generated block: one rule per service.\n${rules}# End of the generated block.\n`;
+  const one = fixtureRelease('1.0.0', () => ({
+    'CODEOWNERS': owners('/services/api/ @acme/api\n'),
+    'ops/gateway.conf': 'server {\n  listen 8080;\n  location /api/ {\n    proxy_pass http://api;\n  }\n}\n',
+  }));
+  const two = fixtureRelease('2.0.0', () => ({
+    'CODEOWNERS': owners('/services/api/ @acme/api\n/ops/ @acme/platform\n'),
+    'ops/gateway.conf': 'server {\n  listen 8080;\n  location /api/ {\n    proxy_pass http://api;\n    proxy_read_timeout 30s;\n  }\n}\n',
+  }));
+
+  it('a release change to lines the team removed is a conflict naming the file, never a silent no-op (case 15)', () => {
+    const dir = repoMadeBy(one, 'removed-lines', (d) =>
+      writeFileSync(path.join(d, 'ops/gateway.conf'), read(d, 'ops/gateway.conf').replace('  location /api/ {\n    proxy_pass http://api;\n  }\n', '')),
+    );
+    const { byPath } = upgrade(dir, [], one, two);
+    expect(byPath['ops/gateway.conf']?.action).toBe('conflict');
+    expect(byPath['ops/gateway.conf']?.content?.toString()).toContain('proxy_read_timeout 30s;');
+  });
+
+  it('a catch-all the team put after the generated CODEOWNERS block stays last, so it still wins (case 18)', () => {
+    const dir = repoMadeBy(one, 'codeowners', (d) => append(d, 'CODEOWNERS', '* @acme/leads\n'));
+    const { byPath } = upgrade(dir, [], one, two);
+    expect(byPath['CODEOWNERS']?.action).toBe('merged');
+    expect(byPath['CODEOWNERS']?.content?.toString()).toBe(`${owners('/services/api/ @acme/api\n/ops/ @acme/platform\n')}* @acme/leads\n`);
+  });
+});
+
 describe('upgrade on fixture releases: migrations', () => {
   const rename: Migration = { version: '1.5.0', description: 'alerts.yml became rules.yml', moves: () => [{ from: 'ops/alerts.yml', to: 'ops/rules.yml' }] };
 
