@@ -44,10 +44,14 @@ function countPackages(nodeModules) {
   return count;
 }
 
-// The last release, built from its recorded commit, to measure against in the same run.
+// The last release before the working version (just after a release is cut, the working version is
+// the last one recorded), built from its recorded commit, to measure against in the same run.
 const { releases } = JSON.parse(readFileSync(path.join(root, 'docs/releases.json'), 'utf8'));
+const workingVersion = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version;
 const baselineArg = args.indexOf('--baseline');
-const baseline = baselineArg === -1 ? releases[releases.length - 1] : releases.find((r) => r.version === args[baselineArg + 1]);
+const baseline = baselineArg === -1
+  ? releases.filter((release) => release.version !== workingVersion).at(-1)
+  : releases.find((r) => r.version === args[baselineArg + 1]);
 if (!baseline) throw new Error(`--baseline ${args[baselineArg + 1]}: no such release in docs/releases.json`);
 const baselineDir = temp(`csb-bench-${baseline.version}-`);
 run('git', ['worktree', 'add', '--detach', baselineDir, baseline.commit], { cwd: root });
