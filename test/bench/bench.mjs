@@ -159,8 +159,7 @@ rows.push(['load average (1 min) at start', load(), '']);
 {
   const startupBin = path.join(root, 'bin', 'startup-backend.js');
   const renderEntry = path.join(baselineDir, 'dist', 'render.js');
-  const ownVersion = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version;
-  if (baseline.version === ownVersion) {
+  if (baseline.version === workingVersion) {
     rows.push(['(f) upgrade', 'skipped: this version is the last release; nothing to upgrade from', '']);
   } else if (!existsSync(renderEntry)) {
     rows.push(['(f) upgrade', `skipped: ${baseline.version} has no dist/render.js (releases before 0.6.0 are replayed through their CLI)`, '']);
@@ -190,7 +189,7 @@ rows.push(['load average (1 min) at start', load(), '']);
         rmSync(scratch, { recursive: true, force: true });
       }
       perSize.push(median(wall));
-      rows.push([`(f) upgrade ${baseline.version} -> ${ownVersion}, repo of ${size}, wall`, ms(median(wall)), size === 50 ? '<= 3000 ms' : '']);
+      rows.push([`(f) upgrade ${baseline.version} -> ${workingVersion}, repo of ${size}, wall`, ms(median(wall)), size === 50 ? '<= 3000 ms' : '']);
       rmSync(path.dirname(reference), { recursive: true, force: true });
     }
     rows.push(['(f) wall ratio 50 / 1 services', `${(perSize[1] / perSize[0]).toFixed(2)}x`, '']);
