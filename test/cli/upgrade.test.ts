@@ -31,8 +31,9 @@ function repo(): string {
 
 const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...GIT_IDENTITY } });
 const read = (dir: string, file: string) => readFileSync(path.join(dir, file), 'utf8');
-const upgrade = (dir: string, args: string[]): CliResult =>
-  runStartupBackend(['upgrade', '--no-install', ...args], { cwd: dir, env: { ...GIT_IDENTITY, STARTUP_BACKEND_CACHE: cache } });
+/** `startup-backend upgrade` in `dir`, without the install unless asked. */
+const upgrade = (dir: string, args: string[], { install = false, env = {} }: { install?: boolean; env?: NodeJS.ProcessEnv } = {}): CliResult =>
+  runStartupBackend(['upgrade', ...(install ? [] : ['--no-install']), ...args], { cwd: dir, env: { ...GIT_IDENTITY, STARTUP_BACKEND_CACHE: cache, ...env } });
 
 
 describe('startup-backend upgrade', () => {
@@ -118,7 +119,7 @@ describe('startup-backend upgrade', () => {
     // 0.3.0 is neither installed nor cached, and a check downloads nothing: drift is not guessed at.
     expect(behind.stdout).toMatch(/^Drift not checked: create-startup-backend 0\.3\.0 is neither in the repository's node_modules nor in the cache \(.*\): install the repository's dependencies \(they pin it\), then run again\.$/m);
     // Offline (nothing listens on port 9): compared with this copy, and said so.
-    const offline = runStartupBackend(['upgrade', '--check'], { cwd: dir, env: { ...GIT_IDENTITY, STARTUP_BACKEND_CACHE: cache, npm_config_registry: 'http://127.0.0.1:9/' } });
+    const offline = upgrade(dir, ['--check'], { env: { npm_config_registry: 'http://127.0.0.1:9/' } });
     expect(offline.status).toBe(1);
     expect(offline.stdout).toMatch(/; \d+\.\d+\.\d+ is out \(the registry http:\/\/127\.0\.0\.1:9\/ could not be reached \(fetch failed\): compared with this copy, \d+\.\d+\.\d+\)/);
   });
@@ -145,7 +146,7 @@ describe('startup-backend upgrade', () => {
     git(dir, 'commit', '--quiet', '-am', 'team database port');
     const localEnv = read(dir, 'services/orders/.env');
     // With the install on: a conflicted file must stop it before it reads package.json or the lockfile.
-    const result = runStartupBackend(['upgrade', '--set', 'db=tidb'], { cwd: dir, env: { ...GIT_IDENTITY, STARTUP_BACKEND_CACHE: cache } });
+    const result = upgrade(dir, ['--set', 'db=tidb'], { install: true });
     expect(result.status, result.stderr).toBe(2);
     expect(result.stdout).toMatch(/^CONFLICT services\/orders\/\.env\.example$/m);
     expect(result.stdout).toMatch(/^CREATE +ops\/tidb\//m);
