@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { lineEndingOf, withLineEnding } from './line-endings.js';
+import { type LineEnding, lineEndingOf, withLineEnding } from './line-endings.js';
 
 /**
  * What happens to one file, by the rule of ../shared/upgrade-scenarios.md:
@@ -49,7 +49,9 @@ export function mergeFile({ path: file, ours, base, theirs }: FileVersions): Fil
   }
   // Binary files are compared as bytes and never merged; text is compared in the team's line endings.
   const binary = [ours, base, theirs].some((buffer) => buffer !== undefined && isBinary(buffer));
-  const [baseText, theirsText] = binary ? [base, theirs] : [base && inLineEndingsOf(ours, base), theirs && inLineEndingsOf(ours, theirs)];
+  const ending = binary ? undefined : lineEndingOf(ours.toString('utf8'));
+  const inOurEndings = (rendered: Buffer | undefined) => (rendered === undefined || ending === undefined ? rendered : withEnding(rendered, ending));
+  const [baseText, theirsText] = [inOurEndings(base), inOurEndings(theirs)];
 
   if (sameBytes(baseText, theirsText) || sameBytes(ours, theirsText)) return { action: 'unchanged' };
   if (sameBytes(ours, baseText)) {
@@ -67,8 +69,10 @@ export function mergeFile({ path: file, ours, base, theirs }: FileVersions): Fil
 /** `rendered` in the line endings of the team's `ours`, unless either is binary (compared as bytes). */
 export function inLineEndingsOf(ours: Buffer, rendered: Buffer): Buffer {
   if (isBinary(ours) || isBinary(rendered)) return rendered;
-  return Buffer.from(withLineEnding(rendered.toString('utf8'), lineEndingOf(ours.toString('utf8'))));
+  return withEnding(rendered, lineEndingOf(ours.toString('utf8')));
 }
+
+const withEnding = (text: Buffer, ending: LineEnding): Buffer => Buffer.from(withLineEnding(text.toString('utf8'), ending));
 
 /** Both missing, or the same bytes. */
 export function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {

@@ -186,7 +186,10 @@ const BAD_CASES: BadCase[] = [
 describe('TiDB DDL check (contract-level: TiDB cannot run here; the rules encode PingCAP docs)', () => {
   it.each(SHORT_AND_LONG_NAMES)('finds nothing in the rendered tidb migrations (service "%s")', (service) => {
     const migrations = renderedMigrations('tidb', service);
-    expect([...migrations.keys()]).toEqual([`services/${service}/migrations/0001_create_items.sql`]);
+    expect([...migrations.keys()]).toEqual([
+      `services/${service}/migrations/0001_create_items.sql`,
+      `services/${service}/migrations/0002_add_request_id.sql`,
+    ]);
     for (const [file, sql] of migrations) {
       const findings = checkTidbDdl(sql, { file });
       expect(findings, formatFindings(findings)).toEqual([]);

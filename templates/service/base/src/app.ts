@@ -2,13 +2,13 @@ import { randomUUID } from "node:crypto";
 
 import { type Config, SERVICE_NAME } from "./config.js";
 import { migrate } from "./db/migrate.js";
-import { createDbPool, pingDb, poolStats } from "./db/pool.js";
+import { closeDbPool, createDbPool, databaseProbe, poolStats } from "./db/pool.js";
 import { type OpsServer, startOpsServer } from "./http/ops-server.js";
 import { SqlItemsRepository } from "./items/items-repository.js";
 import { ItemsService } from "./items/items-service.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
-import { createRegistry } from "./registry/factory.js";
+import { createRegistry, describeRegistry } from "./registry/factory.js";
 import { type RpcServer, startRpcServer } from "./rpc/server.js";
 
 export interface App {
@@ -16,9 +16,19 @@ export interface App {
   /** Bound ports (differ from the config when it asked for 0). */
   readonly rpcPort: number;
   readonly httpPort: number;
-  /** Graceful stop; safe to call more than once. */
-  stop(): Promise<void>;
+  /** Graceful stop, bounded in time; safe to call more than once. Resolves true when it had to force. */
+  stop(): Promise<boolean>;
+  /** Leaves the registry (bounded in time), without stopping: what a second signal still does. */
+  deregister(): Promise<void>;
 }
+
+/** A startup step failed; the message names the dependency and where it was looked for. */
+export class StartupError extends Error {
+  override readonly name = "StartupError";
+}
+
+/** How long the shutdown waits for the registry and for the database pool before going on. */
+const DEPENDENCY_TIMEOUT_MS = 3_000;
 
 export interface AppOptions {
   readonly logger?: Logger;
@@ -27,14 +37,19 @@ export interface AppOptions {
 /**
  * Starts the service: ops HTTP server (not ready yet), database migrations,
  * RPC server, registration. Ready once registered. If a step fails, what was
- * started is stopped again and the error is rethrown.
+ * started is stopped again and a StartupError naming the dependency is thrown.
  */
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const instanceId = config.serviceInstanceId ?? randomUUID();
   const metrics = createMetrics();
-  const pool = createDbPool({ url: config.databaseUrl, connectionLimit: config.dbPoolSize });
+  const pool = createDbPool({
+    url: config.databaseUrl,
+    connectionLimit: config.dbPoolSize,
+    queueLimit: config.dbPoolQueueLimit,
+  });
   metrics.observePool(() => poolStats(pool));
+  const databaseReady = databaseProbe(pool);
   const registry = createRegistry(config.registry, { ttlSeconds: config.registryTtlSeconds, logger });
   metrics.observeRegistration(() => registry.isRegistered());
 
@@ -42,47 +57,99 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   let ops: OpsServer | undefined;
   let rpc: RpcServer | undefined;
 
-  const step = async (name: string, action: () => Promise<void>): Promise<void> => {
+  /** Runs one shutdown step for at most timeoutMs; true when it failed or had to be abandoned. */
+  const step = async (name: string, action: () => Promise<boolean | void>, timeoutMs: number): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => {
+        resolve("late");
+      }, timeoutMs);
+    });
     try {
-      await action();
+      const outcome = await Promise.race([action(), late]);
+      if (outcome === "late") {
+        logger.warn({ timeoutMs }, `shutdown step abandoned after its time limit: ${name}`);
+        return true;
+      }
+      return outcome === true;
     } catch (error) {
       logger.error({ err: error }, `shutdown step failed: ${name}`);
+      return true;
+    } finally {
+      clearTimeout(timer);
     }
   };
 
-  // Order matters: leave the registry first so no new calls arrive, then let
-  // in-flight calls finish before the database goes away.
-  const shutdown = async (): Promise<void> => {
+  let deregistering: Promise<boolean> | undefined;
+  const deregister = (): Promise<boolean> =>
+    (deregistering ??= step("deregister", () => registry.deregister(), DEPENDENCY_TIMEOUT_MS));
+
+  // Order matters: leave the registry first and keep serving while clients' watches catch up, so
+  // no call is sent to a closed port; then let in-flight calls finish before the database goes away.
+  const shutdown = async (): Promise<boolean> => {
+    const wasAccepting = accepting;
     accepting = false;
-    await step("deregister", () => registry.deregister());
+    let forced = await deregister();
+    if (wasAccepting && config.deregisterDelayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, config.deregisterDelayMs));
+    }
     if (rpc !== undefined) {
       const server = rpc;
-      await step("drain rpc server", () => server.stop(config.shutdownTimeoutMs));
+      const drainMs = config.shutdownTimeoutMs;
+      forced = (await step("drain rpc server", () => server.stop(drainMs), drainMs + DEPENDENCY_TIMEOUT_MS)) || forced;
     }
-    await step("close registry", () => registry.close());
-    await step("close database pool", () => pool.end());
+    forced = (await step("close registry", () => registry.close(), DEPENDENCY_TIMEOUT_MS)) || forced;
+    forced =
+      (await step("close database pool", () => closeDbPool(pool, DEPENDENCY_TIMEOUT_MS), 2 * DEPENDENCY_TIMEOUT_MS)) ||
+      forced;
     if (ops !== undefined) {
       const server = ops;
-      await step("stop ops server", () => server.stop());
+      forced = (await step("stop ops server", () => server.stop(), DEPENDENCY_TIMEOUT_MS)) || forced;
     }
-    logger.info({ instanceId }, "stopped");
+    logger.info({ instanceId, forced }, "stopped");
+    return forced;
+  };
+
+  const dependency = async <T>(what: string, action: () => Promise<T>): Promise<T> => {
+    try {
+      return await action();
+    } catch (error) {
+      throw new StartupError(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
   };
 
   try {
-    ops = await startOpsServer({
-      port: config.httpPort,
-      metrics: metrics.registry,
-      logger,
-      readiness: async () => {
-        const database = await pingDb(pool);
-        const registered = registry.isRegistered();
-        return { ready: accepting && database && registered, checks: { accepting, database, registered } };
-      },
-    });
-    await migrate(pool, { logger });
+    ops = await dependency(`HTTP port ${String(config.httpPort)}`, () =>
+      startOpsServer({
+        port: config.httpPort,
+        metrics: metrics.registry,
+        logger,
+        // Not gated on the registry: an etcd outage must not take every instance out of the load
+        // balancers; instances already listed keep being called, and registration comes back by itself.
+        readiness: async () => {
+          const database = await databaseReady();
+          const registered = registry.isRegistered();
+          return { ready: accepting && database, checks: { accepting, database, registered } };
+        },
+      }),
+    );
+    await dependency(`database at ${new URL(config.databaseUrl).host}`, () => migrate(pool, { logger }));
     const items = new ItemsService(new SqlItemsRepository(pool));
-    rpc = await startRpcServer({ port: config.rpcPort, items, metrics, logger });
-    await registry.register(SERVICE_NAME, { id: instanceId, host: config.advertiseHost, port: rpc.port });
+    const server = await dependency(`RPC port ${String(config.rpcPort)}`, () =>
+      startRpcServer({
+        port: config.rpcPort,
+        items,
+        metrics,
+        logger,
+        requestTimeoutMs: config.requestTimeoutMs,
+        settings: config.rpc,
+      }),
+    );
+    rpc = server;
+    const instance = { id: instanceId, host: config.advertiseHost, port: server.port, protocol: server.protocol };
+    await dependency(`registry (${describeRegistry(config.registry)})`, () =>
+      registry.register(SERVICE_NAME, instance),
+    );
     accepting = true;
   } catch (error) {
     await shutdown();
@@ -90,11 +157,15 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   }
 
   logger.info({ instanceId, rpcPort: rpc.port, httpPort: ops.port }, "ready");
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<boolean> | undefined;
   return {
     instanceId,
     rpcPort: rpc.port,
     httpPort: ops.port,
     stop: () => (stopping ??= shutdown()),
+    deregister: async () => {
+      accepting = false;
+      await deregister();
+    },
   };
 }

@@ -4,6 +4,7 @@ import { z } from "zod";
 
 import { integer, required } from "./env.js";
 import { type RegistryConnection, registryConnection, registryEnv } from "./registry/factory.js";
+import { rpcEnv, type RpcSettings, rpcSettings } from "./rpc/settings.js";
 
 export const SERVICE_NAME = "<%= service.name %>";
 
@@ -17,6 +18,8 @@ export interface Config {
   readonly registry: RegistryConnection;
   /** 0 picks a free port (tests). */
   readonly rpcPort: number;
+  /** The RPC server's own limits (the variables of src/rpc/settings.ts). */
+  readonly rpc: RpcSettings;
   /** 0 picks a free port (tests). */
   readonly httpPort: number;
   /** Host name or IP that other services use to reach this instance. */
@@ -25,7 +28,14 @@ export interface Config {
   /** Unique per running instance; generated when not set. */
   readonly serviceInstanceId: string | undefined;
   readonly dbPoolSize: number;
+  /** Calls that may wait for a database connection before more are refused (RESOURCE_EXHAUSTED). */
+  readonly dbPoolQueueLimit: number;
+  /** The longest a call may run, whatever the caller's deadline. */
+  readonly requestTimeoutMs: number;
   readonly registryTtlSeconds: number;
+  /** On shutdown, how long to keep serving after deregistering, while clients' watches catch up. */
+  readonly deregisterDelayMs: number;
+  /** On shutdown, how long in-flight calls get to finish. */
   readonly shutdownTimeoutMs: number;
 }
 
@@ -36,6 +46,7 @@ export class ConfigError extends Error {
 const envSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^mysql$/, error: required("a mysql:// URL") }),
   ...registryEnv.shape,
+  ...rpcEnv.shape,
   RPC_PORT: integer(0, 65535, <%= service.rpcPort %>),
   HTTP_PORT: integer(0, 65535, <%= service.httpPort %>),
   ADVERTISE_HOST: z.string().min(1).optional(),
@@ -45,7 +56,10 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,128}$/, { error: "must be 1-128 characters of A-Z a-z 0-9 . _ -" })
     .optional(),
   DB_POOL_SIZE: integer(1, 100, 10),
+  DB_POOL_QUEUE_LIMIT: integer(1, 10_000, 100),
+  REQUEST_TIMEOUT_MS: integer(1, 600_000, 10_000),
   REGISTRY_TTL_SECONDS: integer(2, 300, 10),
+  DEREGISTER_DELAY_MS: integer(0, 60_000, 2_000),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
 });
 
@@ -68,12 +82,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     databaseUrl: vars.DATABASE_URL,
     registry: registryConnection(vars),
     rpcPort: vars.RPC_PORT,
+    rpc: rpcSettings(vars),
     httpPort: vars.HTTP_PORT,
     advertiseHost: vars.ADVERTISE_HOST ?? hostname(),
     logLevel: vars.LOG_LEVEL,
     serviceInstanceId: vars.SERVICE_INSTANCE_ID,
     dbPoolSize: vars.DB_POOL_SIZE,
+    dbPoolQueueLimit: vars.DB_POOL_QUEUE_LIMIT,
+    requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
     registryTtlSeconds: vars.REGISTRY_TTL_SECONDS,
+    deregisterDelayMs: vars.DEREGISTER_DELAY_MS,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
   };
 }

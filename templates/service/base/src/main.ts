@@ -1,6 +1,7 @@
-import { type App, startApp } from "./app.js";
+import { type App, startApp, StartupError } from "./app.js";
 import { type Config, ConfigError, loadConfig, SERVICE_NAME } from "./config.js";
 import { createLogger } from "./logger.js";
+import { routeTransportLogs } from "./rpc/server.js";
 
 let config: Config;
 try {
@@ -14,25 +15,30 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+routeTransportLogs(logger);
 
 let app: App;
 try {
   app = await startApp(config, { logger });
 } catch (error) {
-  logger.fatal({ err: error }, "startup failed");
+  const message = error instanceof StartupError ? `startup failed: ${error.message}` : "startup failed";
+  logger.fatal({ err: error }, message);
   process.exit(1);
 }
 
+// Exit 0 after a clean shutdown; 1 when calls had to be cut off or a dependency did not answer.
 let stopping = false;
 const onSignal = (signal: NodeJS.Signals): void => {
   if (stopping) {
-    logger.warn({ signal }, "second signal: exiting without waiting");
-    process.exit(1);
+    // npm and `timeout` pass a signal on, so a second one is common: still leave the registry, then go.
+    logger.warn({ signal }, "second signal: deregistering, then exiting without draining");
+    void app.deregister().finally(() => process.exit(1));
+    return;
   }
   stopping = true;
   logger.info({ signal }, "shutting down");
   app.stop().then(
-    () => process.exit(0),
+    (forced) => process.exit(forced ? 1 : 0),
     (error: unknown) => {
       logger.fatal({ err: error }, "shutdown failed");
       process.exit(1);

@@ -1,5 +1,6 @@
 import type { Item, ItemsRepository, ListQuery } from "../src/items/items-repository.js";
 import { createLogger } from "../src/logger.js";
+import type { Registry, ServiceInstance } from "../src/registry/registry.js";
 
 export const silentLogger = createLogger("silent");
 
@@ -7,9 +8,18 @@ export const silentLogger = createLogger("silent");
 export class InMemoryItemsRepository implements ItemsRepository {
   readonly items = new Map<string, Item>();
 
-  insert(item: Item): Promise<void> {
+  private readonly byRequestId = new Map<string, Item>();
+
+  insert(item: Item, requestId?: string): Promise<Item> {
+    const earlier = requestId === undefined ? undefined : this.byRequestId.get(requestId);
+    if (earlier !== undefined) {
+      return Promise.resolve(earlier);
+    }
     this.items.set(item.id, item);
-    return Promise.resolve();
+    if (requestId !== undefined) {
+      this.byRequestId.set(requestId, item);
+    }
+    return Promise.resolve(item);
   }
 
   findById(id: string): Promise<Item | undefined> {
@@ -22,18 +32,35 @@ export class InMemoryItemsRepository implements ItemsRepository {
   }
 }
 
-/** A repository whose storage is down. */
+/** A repository whose storage fails every call with `failure()` (by default a raw connection error). */
 export class FailingItemsRepository implements ItemsRepository {
-  insert(): Promise<void> {
-    return Promise.reject(new Error("connect ECONNREFUSED 10.0.0.1:3306"));
+  constructor(private readonly failure: () => Error = () => new Error("connect ECONNREFUSED 10.0.0.1:3306")) {}
+
+  insert(): Promise<Item> {
+    return Promise.reject(this.failure());
   }
 
   findById(): Promise<Item | undefined> {
-    return Promise.reject(new Error("connect ECONNREFUSED 10.0.0.1:3306"));
+    return Promise.reject(this.failure());
   }
 
   list(): Promise<Item[]> {
-    return Promise.reject(new Error("connect ECONNREFUSED 10.0.0.1:3306"));
+    return Promise.reject(this.failure());
+  }
+}
+
+/** A repository whose insert() never finishes by itself: it waits for the caller's signal, and records that it aborted. */
+export class StallingItemsRepository extends InMemoryItemsRepository {
+  abandoned = 0;
+
+  override insert(_item: Item, _requestId?: string, signal?: AbortSignal): Promise<Item> {
+    return new Promise<Item>((_, reject) => {
+      signal?.addEventListener("abort", () => {
+        this.abandoned += 1;
+        // What the SQL repository does: reject with the signal's reason (an AbandonedError).
+        reject(signal.reason instanceof Error ? signal.reason : new Error("abandoned"));
+      });
+    });
   }
 }
 
@@ -51,9 +78,9 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 export class BlockingItemsRepository extends InMemoryItemsRepository {
   private readonly waiting: (() => void)[] = [];
 
-  override async insert(item: Item): Promise<void> {
+  override async insert(item: Item, requestId?: string): Promise<Item> {
     await new Promise<void>((resolve) => this.waiting.push(resolve));
-    await super.insert(item);
+    return super.insert(item, requestId);
   }
 
   /** Number of inserts currently blocked. */
@@ -66,4 +93,16 @@ export class BlockingItemsRepository extends InMemoryItemsRepository {
       resolve();
     }
   }
+}
+
+/** A registry that lists the given instances for every service and registers nothing. */
+export function staticRegistry(instances: readonly ServiceInstance[]): Registry {
+  return {
+    register: () => Promise.resolve(),
+    deregister: () => Promise.resolve(),
+    isRegistered: () => false,
+    resolve: () => Promise.resolve([...instances]),
+    watch: () => Promise.resolve({ instances: () => instances, close: () => Promise.resolve() }),
+    close: () => Promise.resolve(),
+  };
 }

@@ -9,17 +9,22 @@ import { eventually } from "./retry.js";
 // The RPC unit tests' set-up, written only against the shared contract (src/rpc/contract.ts).
 
 /** Starts the real RPC server on a free port over the given repository, and a client of it. */
-export async function serve(repository: ItemsRepository, options: ClientOptions = {}) {
+export async function serve(
+  repository: ItemsRepository,
+  options: ClientOptions = {},
+  server: { readonly requestTimeoutMs?: number } = {},
+) {
   const metrics = createMetrics();
-  const server = await startRpcServer({
+  const rpcServer = await startRpcServer({
     port: 0,
     host: "127.0.0.1",
     items: new ItemsService(repository),
     metrics,
     logger: silentLogger,
+    ...server,
   });
-  const address = `127.0.0.1:${String(server.port)}`;
-  return { metrics, server, address, client: createClient(address, options) };
+  const address = `127.0.0.1:${String(rpcServer.port)}`;
+  return { metrics, server: rpcServer, address, client: createClient(address, options) };
 }
 
 /** A served client with one createItem({ name }) call blocked in storage until repository.release(). */

@@ -8,6 +8,8 @@ export interface DbPoolOptions {
   /** mysql://user:password@host:port/database */
   readonly url: string;
   readonly connectionLimit: number;
+  /** Calls that may wait for a connection; one more is refused at once (OverloadedError). */
+  readonly queueLimit: number;
 }
 
 export function createDbPool(options: DbPoolOptions): DbPool {
@@ -17,6 +19,7 @@ export function createDbPool(options: DbPoolOptions): DbPool {
     maxIdle: options.connectionLimit,
     idleTimeout: 60_000,
     waitForConnections: true,
+    queueLimit: options.queueLimit,
     enableKeepAlive: true,
     connectTimeout: 10_000,
     // DATETIME values are written and read as UTC.
@@ -24,22 +27,51 @@ export function createDbPool(options: DbPoolOptions): DbPool {
   });
 }
 
-/** true when the database answers within timeoutMs. */
-export async function pingDb(pool: DbPool, timeoutMs = 2_000): Promise<boolean> {
+/**
+ * A readiness check of the database: true when it answers `SELECT 1` within timeoutMs. Checks
+ * asked for while one is running share its answer, so probes add at most one waiter to the pool.
+ */
+export function databaseProbe(pool: DbPool, timeoutMs = 2_000): () => Promise<boolean> {
+  let running: Promise<boolean> | undefined;
+  const ping = async (): Promise<boolean> => {
+    try {
+      await withTimeout(pool.query("SELECT 1"), timeoutMs);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      running = undefined;
+    }
+  };
+  return () => (running ??= ping());
+}
+
+/**
+ * Closes the pool: waits up to timeoutMs for its connections to end cleanly (a hung database
+ * never answers), then destroys them. Resolves true when it had to force.
+ */
+export async function closeDbPool(pool: DbPool, timeoutMs: number): Promise<boolean> {
+  try {
+    await withTimeout(pool.end(), timeoutMs);
+    return false;
+  } catch {
+    for (const connection of connectionsOf(pool)) {
+      connection.destroy();
+    }
+    return true;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      reject(new Error("database ping timed out"));
+      reject(new Error(`no answer from the database within ${String(timeoutMs)} ms`));
     }, timeoutMs);
   });
-  try {
-    await Promise.race([pool.query("SELECT 1"), timeout]);
-    return true;
-  } catch {
-    return false;
-  } finally {
+  return Promise.race([promise, timeout]).finally(() => {
     clearTimeout(timer);
-  }
+  });
 }
 
 /**
@@ -55,6 +87,21 @@ export function poolStats(pool: DbPool): PoolStats {
     in_use: Math.max(0, total - idle),
     waiting: lengthOf(pool.pool, "_connectionQueue"),
   };
+}
+
+/** The pool's connections, for closing them by force (read like poolStats: internal, may move). */
+function connectionsOf(pool: DbPool): { destroy(): void }[] {
+  // A Denque queue: toArray() copies it.
+  const all: unknown = Reflect.get(pool.pool, "_allConnections");
+  const hasToArray = typeof all === "object" && all !== null && "toArray" in all && typeof all.toArray === "function";
+  const list: unknown = hasToArray ? Reflect.apply(all.toArray as () => unknown, all, []) : [];
+  return (Array.isArray(list) ? (list as unknown[]) : []).filter(
+    (connection): connection is { destroy(): void } =>
+      typeof connection === "object" &&
+      connection !== null &&
+      "destroy" in connection &&
+      typeof connection.destroy === "function",
+  );
 }
 
 function lengthOf(target: object, field: string): number {

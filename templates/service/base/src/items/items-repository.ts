@@ -1,4 +1,7 @@
-import type { Pool, RowDataPacket } from "mysql2/promise";
+import type { PoolConnection, RowDataPacket } from "mysql2/promise";
+
+import { withConnection } from "../db/connection.js";
+import type { DbPool } from "../db/pool.js";
 
 export interface Item {
   readonly id: string;
@@ -12,12 +15,19 @@ export interface ListQuery {
   readonly limit: number;
 }
 
-/** Storage of items; the service layer depends on this interface only. */
+/**
+ * Storage of items; the service layer depends on this interface only. `signal` is the caller's:
+ * once it aborts, the work is abandoned without committing and the call rejects with its reason.
+ */
 export interface ItemsRepository {
-  insert(item: Item): Promise<void>;
-  findById(id: string): Promise<Item | undefined>;
+  /**
+   * Stores the item and returns it; with a `requestId` already used, stores nothing and returns
+   * the item stored under it (a retried create).
+   */
+  insert(item: Item, requestId: string | undefined, signal?: AbortSignal): Promise<Item>;
+  findById(id: string, signal?: AbortSignal): Promise<Item | undefined>;
   /** Items ordered by id. */
-  list(query: ListQuery): Promise<Item[]>;
+  list(query: ListQuery, signal?: AbortSignal): Promise<Item[]>;
 }
 
 interface ItemRow extends RowDataPacket {
@@ -28,32 +38,61 @@ interface ItemRow extends RowDataPacket {
 
 const toItem = (row: ItemRow): Item => ({ id: row.id, name: row.name, createdAt: row.created_at });
 
+const COLUMNS = "id, name, created_at";
+
 /** ItemsRepository over a MySQL-protocol pool (schema: migrations/). */
 export class SqlItemsRepository implements ItemsRepository {
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly pool: DbPool) {}
 
-  async insert(item: Item): Promise<void> {
-    await this.pool.query("INSERT INTO items (id, name, created_at) VALUES (?, ?, ?)", [
-      item.id,
-      item.name,
-      item.createdAt,
-    ]);
+  insert(item: Item, requestId: string | undefined, signal?: AbortSignal): Promise<Item> {
+    // A transaction, committed only while the caller still waits: an abandoned call leaves no row.
+    return withConnection(this.pool, signal, async (connection) => {
+      await connection.beginTransaction();
+      try {
+        await connection.query("INSERT INTO items (id, name, created_at, request_id) VALUES (?, ?, ?, ?)", [
+          item.id,
+          item.name,
+          item.createdAt,
+          requestId ?? null,
+        ]);
+      } catch (error) {
+        await connection.rollback();
+        const earlier = requestId === undefined ? undefined : await findByRequestId(connection, requestId);
+        if (earlier === undefined) {
+          throw error;
+        }
+        return earlier;
+      }
+      signal?.throwIfAborted();
+      await connection.commit();
+      return item;
+    });
   }
 
-  async findById(id: string): Promise<Item | undefined> {
-    const [rows] = await this.pool.query<ItemRow[]>("SELECT id, name, created_at FROM items WHERE id = ?", [id]);
-    const row = rows[0];
-    return row === undefined ? undefined : toItem(row);
+  findById(id: string, signal?: AbortSignal): Promise<Item | undefined> {
+    return withConnection(this.pool, signal, async (connection) => {
+      const [rows] = await connection.query<ItemRow[]>(`SELECT ${COLUMNS} FROM items WHERE id = ?`, [id]);
+      const row = rows[0];
+      return row === undefined ? undefined : toItem(row);
+    });
   }
 
-  async list({ afterId, limit }: ListQuery): Promise<Item[]> {
-    const [rows] =
-      afterId === undefined
-        ? await this.pool.query<ItemRow[]>("SELECT id, name, created_at FROM items ORDER BY id LIMIT ?", [limit])
-        : await this.pool.query<ItemRow[]>("SELECT id, name, created_at FROM items WHERE id > ? ORDER BY id LIMIT ?", [
-            afterId,
-            limit,
-          ]);
-    return rows.map(toItem);
+  list({ afterId, limit }: ListQuery, signal?: AbortSignal): Promise<Item[]> {
+    return withConnection(this.pool, signal, async (connection) => {
+      const [rows] =
+        afterId === undefined
+          ? await connection.query<ItemRow[]>(`SELECT ${COLUMNS} FROM items ORDER BY id LIMIT ?`, [limit])
+          : await connection.query<ItemRow[]>(`SELECT ${COLUMNS} FROM items WHERE id > ? ORDER BY id LIMIT ?`, [
+              afterId,
+              limit,
+            ]);
+      return rows.map(toItem);
+    });
   }
+}
+
+async function findByRequestId(connection: PoolConnection, requestId: string): Promise<Item | undefined> {
+  const [rows] = await connection.query<ItemRow[]>(`SELECT ${COLUMNS} FROM items WHERE request_id = ?`, [requestId]);
+  const row = rows[0];
+  return row === undefined ? undefined : toItem(row);
 }

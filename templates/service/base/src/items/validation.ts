@@ -8,9 +8,20 @@ export const MAX_PAGE_SIZE = 100;
 
 const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+// A lone surrogate or U+FFFD is what decoders make of bytes that are not UTF-8: refused, not stored.
+const NOT_UTF8 = /[\p{Cs}\uFFFD]/u;
+
+/** Refuses text that arrived as invalid UTF-8, before anything else looks at it. */
+function requireUtf8(value: string, field: string): string {
+  if (NOT_UTF8.test(value)) {
+    throw new ValidationError(field, "must be valid UTF-8");
+  }
+  return value;
+}
+
 /** Returns the trimmed name; 1 to NAME_MAX_LENGTH characters (code points). */
 export function validateName(value: string): string {
-  const name = value.trim();
+  const name = requireUtf8(value, "name").trim();
   if (name === "") {
     throw new ValidationError("name", "must not be empty");
   }
@@ -22,7 +33,7 @@ export function validateName(value: string): string {
 
 /** Returns the id in lowercase; it must be a UUID in canonical form. */
 export function validateId(value: string, field = "id"): string {
-  const id = value.toLowerCase();
+  const id = requireUtf8(value, field).toLowerCase();
   if (!ID_PATTERN.test(id)) {
     throw new ValidationError(field, "must be a UUID");
   }
@@ -50,4 +61,9 @@ export function validatePageToken(value: string): string | undefined {
   } catch {
     throw new ValidationError("page_token", "is not a token returned by ListItems");
   }
+}
+
+/** Returns the idempotency key of a create, or undefined when the caller sent none (empty). */
+export function validateRequestId(value: string): string | undefined {
+  return value === "" ? undefined : validateId(value, "request_id");
 }

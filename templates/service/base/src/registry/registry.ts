@@ -5,6 +5,11 @@ export interface ServiceInstance {
   readonly id: string;
   readonly host: string;
   readonly port: number;
+  /**
+   * What the instance speaks ("grpc", "thrift"): clients skip instances of another protocol
+   * registered under the same name. Absent in values of releases before 0.10.0.
+   */
+  readonly protocol?: string;
 }
 
 /** A live view of one service's instances, kept current by the registry. */
@@ -36,11 +41,17 @@ const instanceSchema = z.object({
   id: z.string().min(1),
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
+  protocol: z.string().min(1).optional(),
 });
 
 export function encodeInstance(instance: ServiceInstance): string {
-  return JSON.stringify({ id: instance.id, host: instance.host, port: instance.port });
+  const { id, host, port, protocol } = instance;
+  return JSON.stringify({ id, host, port, protocol });
 }
+
+/** Whether a client of `protocol` can call the instance (one registered before protocols were recorded may). */
+export const speaks = (instance: ServiceInstance, protocol: string): boolean =>
+  instance.protocol === undefined || instance.protocol === protocol;
 
 /** Parses a registry value; undefined when it is not a valid instance. */
 export function decodeInstance(value: string): ServiceInstance | undefined {

@@ -4,7 +4,7 @@ import type { App } from "../../src/app.js";
 import { SERVICE_NAME } from "../../src/config.js";
 import { newItemId } from "../../src/items/id.js";
 import { createRegistry } from "../../src/registry/factory.js";
-import { connectClient, createClient, type RpcClient } from "../../src/rpc/client.js";
+import { connectClient, createClient, type RpcClient, TRANSPORT } from "../../src/rpc/client.js";
 import { rejectionOf, silentLogger } from "../helpers.js";
 import { rpcErrorKind } from "../rpc-errors.js";
 import { type IntegrationEnv, integrationTitle, runIntegration, startIntegrationApp, testConfig } from "./env.js";
@@ -72,6 +72,7 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} app against i
         id: app.instanceId,
         host: "127.0.0.1",
         port: app.rpcPort,
+        protocol: TRANSPORT.protocol,
       });
     } finally {
       await lookup.close();
@@ -94,6 +95,14 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} app against i
       await resolving.close();
       await lookup.close();
     }
+  });
+
+  it("stores a create once per request id, whatever the retries", async () => {
+    const requestId = newItemId();
+    const attempts = await Promise.all([1, 2, 3].map(() => client.createItem({ name: "retried", requestId })));
+    expect(new Set(attempts.map((item) => item.id)).size).toBe(1);
+    const page = await client.listItems({ pageSize: 100 });
+    expect(page.items.filter((item) => item.name === "retried")).toHaveLength(1);
   });
 
   it("leaves the registry and stops serving when stopped", async () => {

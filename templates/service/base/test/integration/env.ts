@@ -98,6 +98,7 @@ export function testConfig(env: IntegrationEnv, overrides: Record<string, string
     ADVERTISE_HOST: "127.0.0.1",
     LOG_LEVEL: "silent",
     REGISTRY_TTL_SECONDS: "3",
+    DEREGISTER_DELAY_MS: "0",
     SHUTDOWN_TIMEOUT_MS: "2000",
     ...overrides,
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { ConfigError, loadConfig } from "../../src/config.js";
+import { DEFAULT_RPC_SETTINGS } from "../../src/rpc/settings.js";
 import {
   expectedRegistryConnection,
   invalidRegistryEnv,
@@ -33,12 +34,16 @@ describe("loadConfig", () => {
       databaseUrl: minimal.DATABASE_URL,
       registry: expectedRegistryConnection,
       rpcPort: <%= service.rpcPort %>,
+      rpc: DEFAULT_RPC_SETTINGS,
       httpPort: <%= service.httpPort %>,
       advertiseHost: "10.0.0.7",
       logLevel: "info",
       serviceInstanceId: undefined,
       dbPoolSize: 10,
+      dbPoolQueueLimit: 100,
+      requestTimeoutMs: 10_000,
       registryTtlSeconds: 10,
+      deregisterDelayMs: 2_000,
       shutdownTimeoutMs: 10_000,
     });
   });
@@ -52,7 +57,10 @@ describe("loadConfig", () => {
       LOG_LEVEL: "debug",
       SERVICE_INSTANCE_ID: "<%= service.name %>-0",
       DB_POOL_SIZE: "4",
+      DB_POOL_QUEUE_LIMIT: "40",
+      REQUEST_TIMEOUT_MS: "3000",
       REGISTRY_TTL_SECONDS: "30",
+      DEREGISTER_DELAY_MS: "500",
       SHUTDOWN_TIMEOUT_MS: "2500",
     });
     expect(config).toMatchObject({
@@ -62,7 +70,10 @@ describe("loadConfig", () => {
       logLevel: "debug",
       serviceInstanceId: "<%= service.name %>-0",
       dbPoolSize: 4,
+      dbPoolQueueLimit: 40,
+      requestTimeoutMs: 3000,
       registryTtlSeconds: 30,
+      deregisterDelayMs: 500,
       shutdownTimeoutMs: 2500,
     });
   });

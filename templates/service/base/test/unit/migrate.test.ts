@@ -29,7 +29,10 @@ describe("splitStatements", () => {
 describe("loadMigrations", () => {
   it("reads the service's migrations in version order", async () => {
     const migrations = await loadMigrations();
-    expect(migrations.map((migration) => `${migration.version}_${migration.name}`)).toEqual(["0001_create_items"]);
+    expect(migrations.map((migration) => `${migration.version}_${migration.name}`)).toEqual([
+      "0001_create_items",
+      "0002_add_request_id",
+    ]);
     expect(migrations[0]?.checksum).toMatch(/^[0-9a-f]{64}$/);
     expect(migrations[0]?.statements).toHaveLength(1);
     expect(migrations[0]?.statements[0]).toMatch(/^CREATE TABLE IF NOT EXISTS items/);

@@ -12,6 +12,9 @@ struct Item {
 
 struct CreateItemRequest {
   1: string name
+  // Idempotency key: a UUID the caller picks once per item and sends again with every retry of the
+  // same create; a repeated requestId returns the item the first call created. Empty or unset: none.
+  2: optional string requestId
 }
 
 struct GetItemRequest {
@@ -46,15 +49,21 @@ exception InternalError {
   1: required string message
 }
 
+// The database could not be reached, the server is at capacity, or the call ran past the server's
+// time limit: nothing was stored, and the same call may succeed if retried with backoff.
+exception Unavailable {
+  1: required string message
+}
+
 // <%= service.className %>Service manages items. Every method declares the same exceptions.
 service <%= service.className %>Service {
-  // CreateItem stores a new item and returns it with its generated id.
+  // CreateItem stores a new item and returns it with its generated id. Safe to retry with the same requestId.
   Item CreateItem(1: CreateItemRequest request)
-    throws (1: InvalidArgument invalidArgument, 2: NotFound notFound, 3: InternalError internalError)
+    throws (1: InvalidArgument invalidArgument, 2: NotFound notFound, 3: InternalError internalError, 4: Unavailable unavailable)
   // GetItem returns one item by id, or throws NotFound.
   Item GetItem(1: GetItemRequest request)
-    throws (1: InvalidArgument invalidArgument, 2: NotFound notFound, 3: InternalError internalError)
+    throws (1: InvalidArgument invalidArgument, 2: NotFound notFound, 3: InternalError internalError, 4: Unavailable unavailable)
   // ListItems returns items ordered by id (creation order), one page at a time.
   ListItemsResponse ListItems(1: ListItemsRequest request)
-    throws (1: InvalidArgument invalidArgument, 2: NotFound notFound, 3: InternalError internalError)
+    throws (1: InvalidArgument invalidArgument, 2: NotFound notFound, 3: InternalError internalError, 4: Unavailable unavailable)
 }

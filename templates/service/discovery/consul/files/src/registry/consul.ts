@@ -345,7 +345,8 @@ export function serviceDefinition(
     Address: instance.host,
     Port: instance.port,
     Tags: [...overrides.tags],
-    Meta: { ...overrides.meta },
+    // The protocol travels in Meta, which the operators' KV entries cannot override.
+    Meta: { ...overrides.meta, ...(instance.protocol === undefined ? {} : { protocol: instance.protocol }) },
     Check: {
       CheckID: checkId(instance.id),
       Name: "TTL heartbeat",
@@ -434,6 +435,7 @@ const healthEntry = z.object({
     ID: z.string().min(1),
     Address: z.string(),
     Port: z.number().int().min(1).max(65535),
+    Meta: z.record(z.string(), z.string()).nullish(),
   }),
 });
 
@@ -448,8 +450,9 @@ export function decodeHealth(text: string): ServiceInstance[] {
     }
     const { Node: node, Service: service } = parsed.data;
     const host = service.Address !== "" ? service.Address : (node?.Address ?? "");
+    const protocol = service.Meta?.protocol;
     if (host !== "") {
-      instances.push({ id: service.ID, host, port: service.Port });
+      instances.push({ id: service.ID, host, port: service.Port, ...(protocol === undefined ? {} : { protocol }) });
     }
   }
   return instances.sort(byId);

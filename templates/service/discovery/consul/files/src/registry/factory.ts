@@ -38,6 +38,9 @@ export function registryConnection(vars: z.output<typeof registryEnv>): Registry
   return { address: vars.CONSUL_HTTP_ADDR, token: vars.CONSUL_HTTP_TOKEN, servicePrefix: vars.CONSUL_SERVICE_PREFIX };
 }
 
+/** Where the registry is, for messages (the address only, never the token). */
+export const describeRegistry = (connection: RegistryConnection): string => `consul at ${connection.address}`;
+
 export interface RegistryOptions {
   /** TTL of the health check: a crashed instance turns critical after at most this long. */
   readonly ttlSeconds: number;

@@ -330,6 +330,17 @@ describe("Consul registry helpers", () => {
     expect(nextIndex(15, undefined)).toBe(0);
   });
 
+  it("registers the protocol in Meta and reads it back, over the operators' meta of the same name", () => {
+    const definition = serviceDefinition("svc", { ...instance, protocol: "grpc" }, 30, {
+      tags: [],
+      meta: { team: "blue", protocol: "thrift" },
+    });
+    expect(definition).toMatchObject({ Meta: { team: "blue", protocol: "grpc" } });
+    const entry = healthEntry("p", "10.0.0.1", 80);
+    const text = JSON.stringify([{ ...entry, Service: { ...entry.Service, Meta: { protocol: "grpc" } } }]);
+    expect(decodeHealth(text)).toEqual([{ id: "p", host: "10.0.0.1", port: 80, protocol: "grpc" }]);
+  });
+
   it("decodes health entries, skipping invalid ones", () => {
     const text = JSON.stringify([
       healthEntry("ok", "10.0.0.1", 80),

@@ -36,6 +36,9 @@ export function registryConnection(vars: z.output<typeof registryEnv>): Registry
   return { endpoints: vars.ETCD_ENDPOINTS, keyPrefix: vars.ETCD_KEY_PREFIX };
 }
 
+/** Where the registry is, for messages (URLs only: etcd endpoints carry no secrets). */
+export const describeRegistry = (connection: RegistryConnection): string => `etcd at ${connection.endpoints.join(",")}`;
+
 export interface RegistryOptions {
   /** Lease TTL: a crashed instance disappears after at most this long. */
   readonly ttlSeconds: number;

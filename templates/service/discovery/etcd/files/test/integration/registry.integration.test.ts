@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
 import { SERVICE_NAME } from "../../src/config.js";
 import { instanceKey } from "../../src/registry/etcd.js";
+import { TRANSPORT } from "../../src/rpc/client.js";
 import { eventually } from "../retry.js";
 import { type IntegrationEnv, integrationTitle, runIntegration, startIntegrationApp } from "./env.js";
 import { etcdClient, TEST_KEY_PREFIX } from "./registry-env.js";
@@ -30,6 +31,7 @@ describe.skipIf(!runIntegration)(integrationTitle(`${SERVICE_NAME} registration 
       id: app.instanceId,
       host: "127.0.0.1",
       port: app.rpcPort,
+      protocol: TRANSPORT.protocol,
     });
     const kv = (await etcd.get(key).exec()).kvs[0];
     expect(kv?.lease ?? "0").not.toBe("0");

@@ -1,7 +1,8 @@
-import { type CallOptions, credentials, type requestCallback, type ServiceError } from "@grpc/grpc-js";
+import { type CallOptions, credentials, type requestCallback, type ServiceError, status } from "@grpc/grpc-js";
 
+import { SERVICE_NAME } from "../config.js";
 import type { Registry } from "../registry/registry.js";
-import { type ClientOptions, connectThroughRegistry, type RpcClient } from "./contract.js";
+import { type ClientOptions, connectThroughRegistry, type RpcClient, type Transport } from "./contract.js";
 import {
   type Item__Output as Item,
   type ListItemsResponse__Output as ListItemsResponse,
@@ -13,6 +14,12 @@ import {
 export { type ClientOptions, NoInstanceError, type RpcClient } from "./contract.js";
 
 // Failed calls reject with a gRPC ServiceError (see test/rpc-errors.ts for what its code means).
+
+/** gRPC as connectThroughRegistry sees it: UNAVAILABLE is the code of a call not delivered or not taken. */
+export const TRANSPORT: Transport = {
+  protocol: "grpc",
+  isUnavailable: (error) => (error as Partial<ServiceError> | undefined)?.code === status.UNAVAILABLE,
+};
 
 /** A client for one address ("host:port"), of this service unless another one's is given (src/clients/). */
 export function createClient(
@@ -39,7 +46,7 @@ export function createClient(
 
 /** A client that picks an instance from the registry for every call (see connectThroughRegistry). */
 export function connectClient(registry: Registry, options: ClientOptions = {}): Promise<RpcClient> {
-  return connectThroughRegistry(registry, (address) => createClient(address, options));
+  return connectThroughRegistry(registry, (address) => createClient(address, options), SERVICE_NAME, TRANSPORT);
 }
 
 function call<Response>(invoke: (done: requestCallback<Response>) => unknown): Promise<Response> {

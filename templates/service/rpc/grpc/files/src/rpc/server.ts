@@ -1,10 +1,24 @@
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { format } from "node:util";
 
+import { Server, ServerCredentials, setLogger } from "@grpc/grpc-js";
+
+import type { Logger } from "../logger.js";
 import type { RpcServer, RpcServerOptions } from "./contract.js";
 import { loadService, type ServiceConstructor } from "./definition.js";
 import { createHandlers } from "./handlers.js";
+import { DEFAULT_RPC_SETTINGS } from "./settings.js";
 
 export type { RpcServer, RpcServerOptions } from "./contract.js";
+
+/** grpc-js writes through the service's logger (one JSON stream) instead of console.error. */
+export function routeTransportLogs(logger: Logger): void {
+  const forward =
+    (level: "warn" | "info" | "debug") =>
+    (...args: unknown[]): void => {
+      logger[level]({ source: "grpc-js" }, format(...args));
+    };
+  setLogger({ error: forward("warn"), info: forward("info"), debug: forward("debug") });
+}
 
 /** Serves this service, or, given another one's definition, the same calls under its name (for tests). */
 export async function startRpcServer(
@@ -12,7 +26,8 @@ export async function startRpcServer(
   service: ServiceConstructor = loadService(),
 ): Promise<RpcServer> {
   const { logger } = options;
-  const server = new Server();
+  const settings = options.settings ?? DEFAULT_RPC_SETTINGS;
+  const server = new Server({ "grpc.max_receive_message_length": settings.maxReceiveMessageBytes });
   server.addService(service.service, createHandlers(options));
   const address = `${options.host ?? "0.0.0.0"}:${String(options.port)}`;
   const port = await new Promise<number>((resolve, reject) => {
@@ -28,16 +43,17 @@ export async function startRpcServer(
 
   return {
     port,
+    protocol: "grpc",
     stop: (timeoutMs) =>
-      new Promise<void>((resolve) => {
+      new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => {
           logger.warn({ timeoutMs }, "in-flight calls did not finish in time; forcing gRPC shutdown");
           server.forceShutdown();
-          resolve();
+          resolve(true);
         }, timeoutMs);
         server.tryShutdown(() => {
           clearTimeout(timer);
-          resolve();
+          resolve(false);
         });
       }),
   };

@@ -8,7 +8,7 @@ import { loadSync } from "@grpc/proto-loader";
 
 import type { ProtoGrpcType } from "../generated/<%= peer.snakeName %>.js";
 import type { Registry } from "../registry/registry.js";
-import { type ClientOptions, createClient as createRpcClient, type RpcClient } from "../rpc/client.js";
+import { type ClientOptions, createClient as createRpcClient, type RpcClient, TRANSPORT } from "../rpc/client.js";
 import { connectThroughRegistry } from "../rpc/contract.js";
 import { LOADER_OPTIONS, type ServiceConstructor } from "../rpc/definition.js";
 
@@ -35,5 +35,5 @@ export function createClient(address: string, options: ClientOptions = {}): RpcC
 
 /** A client that picks an instance from the registry for every call. */
 export function connect(registry: Registry, options: ClientOptions = {}): Promise<RpcClient> {
-  return connectThroughRegistry(registry, (address) => createClient(address, options), SERVICE);
+  return connectThroughRegistry(registry, (address) => createClient(address, options), SERVICE, TRANSPORT);
 }

@@ -1,13 +1,14 @@
 import { createClient as createThriftClient, createConnection, TBinaryProtocol, TFramedTransport } from "thrift";
 
+import { SERVICE_NAME } from "../config.js";
 import type { Registry } from "../registry/registry.js";
-import { type ClientOptions, connectThroughRegistry, type Item, type RpcClient } from "./contract.js";
-import { CreateItemRequest, GetItemRequest, ListItemsRequest, Service } from "./definition.js";
+import { type ClientOptions, connectThroughRegistry, type Item, type RpcClient, type Transport } from "./contract.js";
+import { CreateItemRequest, GetItemRequest, ListItemsRequest, Service, Unavailable } from "./definition.js";
 
 export { type ClientOptions, type Item, type ListItemsResponse, NoInstanceError, type RpcClient } from "./contract.js";
 
-// Failed calls reject with a declared exception (InvalidArgument, NotFound, InternalError from
-// ./definition.js), UnavailableError, DeadlineExceededError, or a Thrift TApplicationException.
+// Failed calls reject with a declared exception (InvalidArgument, NotFound, InternalError, Unavailable
+// from ./definition.js), UnavailableError, DeadlineExceededError, or a Thrift TApplicationException.
 // close(): new calls fail at once; calls in flight may finish, then the connection closes.
 
 /** The call could not be delivered or answered: connection refused, reset or closed, or the client is closed. */
@@ -19,6 +20,15 @@ export class UnavailableError extends Error {
 export class DeadlineExceededError extends Error {
   override readonly name = "DeadlineExceededError";
 }
+
+/**
+ * Thrift as connectThroughRegistry sees it: the connection failed or closed (UnavailableError), or
+ * the server answered the declared Unavailable (nothing stored; another instance may take it).
+ */
+export const TRANSPORT: Transport = {
+  protocol: "thrift",
+  isUnavailable: (error) => error instanceof UnavailableError || error instanceof Unavailable,
+};
 
 /** What a client needs of a generated service module: its Client class. */
 export type ServiceModule = Pick<typeof Service, "Client">;
@@ -121,7 +131,7 @@ export function createClient(
 
 /** A client that picks an instance from the registry for every call (see connectThroughRegistry). */
 export function connectClient(registry: Registry, options: ClientOptions = {}): Promise<RpcClient> {
-  return connectThroughRegistry(registry, (address) => createClient(address, options));
+  return connectThroughRegistry(registry, (address) => createClient(address, options), SERVICE_NAME, TRANSPORT);
 }
 
 /** "host:port" or "[ipv6]:port". */

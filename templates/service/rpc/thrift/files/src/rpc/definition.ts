@@ -16,4 +16,5 @@ export {
   ListItemsRequest,
   ListItemsResponse,
   NotFound,
+  Unavailable,
 } from "../generated/<%= service.snakeName %>/v1/index.js";

@@ -1,8 +1,10 @@
-import { NotFoundError, ValidationError } from "../items/errors.js";
+import { AbandonedError, NotFoundError, OverloadedError, UnavailableError, ValidationError } from "../items/errors.js";
 import type { Item } from "../items/items-repository.js";
 import type { ItemsService } from "../items/items-service.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { callScope } from "./call-scope.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS } from "./contract.js";
 import {
   InternalError,
   InvalidArgument,
@@ -10,32 +12,73 @@ import {
   ListItemsResponse,
   NotFound,
   type Service,
+  Unavailable,
 } from "./definition.js";
 
 export interface HandlerDeps {
   readonly items: ItemsService;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** The longest a call may run (Thrift carries no deadline of the caller's). */
+  readonly requestTimeoutMs?: number;
 }
 
 /** The `code` label of the RPC metrics, named like gRPC status codes so dashboards work for both. */
-export type RpcCode = "OK" | "INVALID_ARGUMENT" | "NOT_FOUND" | "INTERNAL";
+export type RpcCode =
+  | "OK"
+  | "INVALID_ARGUMENT"
+  | "NOT_FOUND"
+  | "INTERNAL"
+  | "UNAVAILABLE"
+  | "RESOURCE_EXHAUSTED"
+  | "DEADLINE_EXCEEDED"
+  | "CANCELLED";
 
 /** A failed call: its metrics code and the declared Thrift exception the client receives. */
 export interface RpcFailure {
   readonly code: Exclude<RpcCode, "OK">;
-  readonly exception: InvalidArgument | NotFound | InternalError;
+  readonly exception: InvalidArgument | NotFound | InternalError | Unavailable;
 }
 
-/** Maps service errors to declared exceptions; anything unexpected is an InternalError without details. */
+/** The service's field names as the IDL spells them, for the messages of InvalidArgument. */
+const IDL_FIELD_NAMES: Readonly<Record<string, string>> = {
+  page_size: "pageSize",
+  page_token: "pageToken",
+  request_id: "requestId",
+};
+
+/**
+ * Maps service errors to declared exceptions; anything unexpected is an InternalError without
+ * details. Unavailable (outage, full queue, the server's time limit) means nothing was stored.
+ */
 export function toRpcFailure(error: unknown): RpcFailure {
   if (error instanceof ValidationError) {
-    return { code: "INVALID_ARGUMENT", exception: new InvalidArgument({ message: error.message }) };
+    const message = `${IDL_FIELD_NAMES[error.field] ?? error.field} ${error.reason}`;
+    return { code: "INVALID_ARGUMENT", exception: new InvalidArgument({ message }) };
   }
   if (error instanceof NotFoundError) {
     return { code: "NOT_FOUND", exception: new NotFound({ message: error.message }) };
   }
+  if (error instanceof UnavailableError || error instanceof OverloadedError || error instanceof AbandonedError) {
+    const code =
+      error instanceof UnavailableError
+        ? "UNAVAILABLE"
+        : error instanceof OverloadedError
+          ? "RESOURCE_EXHAUSTED"
+          : error.reason === "deadline"
+            ? "DEADLINE_EXCEEDED"
+            : "CANCELLED";
+    return { code, exception: new Unavailable({ message: error.message }) };
+  }
   return { code: "INTERNAL", exception: new InternalError({ message: "internal error" }) };
+}
+
+/** The request struct, or InvalidArgument when the call left it out (the IDL cannot require it). */
+function present<Request>(request: Request | null | undefined): Request {
+  if (request === null || request === undefined) {
+    throw new ValidationError("request", "is required");
+  }
+  return request;
 }
 
 export function toThriftItem(item: Item): ThriftItem {
@@ -51,12 +94,18 @@ export function createHandlers(deps: HandlerDeps): Service.IHandler {
   const { items } = deps;
   return {
     CreateItem: (request) =>
-      handle(deps, "CreateItem", async () => toThriftItem(await items.createItem({ name: request.name ?? "" }))),
+      handle(deps, "CreateItem", async (context) => {
+        const { name, requestId } = present(request);
+        return toThriftItem(await items.createItem({ name: name ?? "", requestId: requestId ?? "" }, context));
+      }),
     GetItem: (request) =>
-      handle(deps, "GetItem", async () => toThriftItem(await items.getItem({ id: request.id ?? "" }))),
+      handle(deps, "GetItem", async (context) =>
+        toThriftItem(await items.getItem({ id: present(request).id ?? "" }, context)),
+      ),
     ListItems: (request) =>
-      handle(deps, "ListItems", async () => {
-        const page = await items.listItems({ pageSize: request.pageSize ?? 0, pageToken: request.pageToken ?? "" });
+      handle(deps, "ListItems", async (context) => {
+        const { pageSize, pageToken } = present(request);
+        const page = await items.listItems({ pageSize: pageSize ?? 0, pageToken: pageToken ?? "" }, context);
         return new ListItemsResponse({ items: page.items.map(toThriftItem), nextPageToken: page.nextPageToken });
       }),
   };
@@ -66,16 +115,18 @@ export function createHandlers(deps: HandlerDeps): Service.IHandler {
 async function handle<Response>(
   deps: HandlerDeps,
   method: keyof Service.IHandler,
-  run: () => Promise<Response>,
+  run: (context: { readonly signal: AbortSignal }) => Promise<Response>,
 ): Promise<Response> {
   const endTimer = deps.metrics.rpcDuration.startTimer({ method });
+  const scope = callScope(Number.POSITIVE_INFINITY, deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const finish = (code: RpcCode): void => {
+    scope.end();
     const labels = { method, code };
     deps.metrics.rpcRequests.inc(labels);
     endTimer(labels);
   };
   try {
-    const response = await run();
+    const response = await run({ signal: scope.signal });
     finish("OK");
     return response;
   } catch (error) {

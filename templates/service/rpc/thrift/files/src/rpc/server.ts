@@ -1,21 +1,33 @@
 import { createServer, type Socket } from "node:net";
 
+import * as thrift from "thrift";
 import { TBinaryProtocol, TFramedTransport } from "thrift";
 
+import type { Logger } from "../logger.js";
 import type { RpcServer, RpcServerOptions } from "./contract.js";
 import { Service } from "./definition.js";
 import { createHandlers } from "./handlers.js";
+import { DEFAULT_RPC_SETTINGS } from "./settings.js";
 
 export type { RpcServer, RpcServerOptions } from "./contract.js";
 
-/** Thrift-only option on top of the shared contract. */
-export interface ThriftServerOptions extends RpcServerOptions {
-  /** Largest request frame accepted; a bigger one closes the connection. */
-  readonly maxFrameBytes?: number;
+/**
+ * The thrift library writes through the service's logger (one JSON stream) instead of console.log;
+ * its setLogFunc is not in its type definitions.
+ */
+export function routeTransportLogs(logger: Logger): void {
+  const setLogFunc: unknown = Reflect.get(thrift, "setLogFunc");
+  if (typeof setLogFunc === "function") {
+    Reflect.apply(setLogFunc, thrift, [
+      (line: string) => {
+        logger.warn({ source: "thrift" }, line);
+      },
+    ]);
+  }
 }
 
-/** Thrift's usual default frame limit (16 MB). */
-const DEFAULT_MAX_FRAME_BYTES = 16_384_000;
+/** Malformed connections are logged at most this often (a flood of them must not flood the logs). */
+const MALFORMED_LOG_INTERVAL_MS = 10_000;
 
 /** One client connection: its socket and the calls received on it but not answered yet. */
 interface Connection {
@@ -27,20 +39,33 @@ interface Connection {
 
 /**
  * Thrift over TCP, framed transport, binary protocol: what the Apache
- * `createServer` speaks, plus what it lacks: a frame size limit, per-connection
- * bookkeeping so stop() can drain in-flight calls, and no 'error' event that
- * could crash the process.
+ * `createServer` speaks, plus what it lacks: a frame size limit, an idle timeout,
+ * a connection cap, per-connection bookkeeping so stop() can drain in-flight
+ * calls, and no 'error' event that could crash the process.
  */
 export async function startRpcServer(
-  options: ThriftServerOptions,
+  options: RpcServerOptions,
   // Another service's generated module serves the same calls as that service (for tests of src/clients/).
   service: Pick<typeof Service, "Processor"> = Service,
 ): Promise<RpcServer> {
   const { logger } = options;
   const processor = new service.Processor(createHandlers(options));
-  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const { maxFrameBytes, idleTimeoutMs, maxConnections } = options.settings ?? DEFAULT_RPC_SETTINGS;
   const connections = new Set<Connection>();
   let stopping = false;
+  let malformed = 0;
+  let malformedLoggedAt = Number.NEGATIVE_INFINITY;
+
+  const reportMalformed = (error: unknown, remote: string | undefined): void => {
+    malformed += 1;
+    const now = Date.now();
+    if (now - malformedLoggedAt >= MALFORMED_LOG_INTERVAL_MS) {
+      const reason = error instanceof Error ? error.message : String(error);
+      logger.warn({ reason, remote, malformed }, "malformed Thrift request; closing the connection");
+      malformedLoggedAt = now;
+      malformed = 0;
+    }
+  };
 
   const endIfIdle = (connection: Connection): void => {
     if (connection.closing && connection.inFlight === 0) {
@@ -76,7 +101,13 @@ export async function startRpcServer(
       try {
         receive(chunk);
       } catch (error) {
-        logger.warn({ err: error, remote: socket.remoteAddress }, "malformed Thrift request; closing the connection");
+        reportMalformed(error, socket.remoteAddress);
+        socket.destroy();
+      }
+    });
+    // A slow or silent client (half a frame, then nothing) must not hold a connection forever.
+    socket.setTimeout(idleTimeoutMs, () => {
+      if (connection.inFlight === 0) {
         socket.destroy();
       }
     });
@@ -94,6 +125,7 @@ export async function startRpcServer(
     endIfIdle(connection);
   });
 
+  server.maxConnections = maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host ?? "0.0.0.0", () => {
@@ -108,12 +140,14 @@ export async function startRpcServer(
   const port = typeof address === "object" && address !== null ? address.port : options.port;
   logger.info({ port }, "Thrift server listening");
 
-  let stopped: Promise<void> | undefined;
-  const stop = (timeoutMs: number): Promise<void> =>
-    new Promise<void>((resolve) => {
+  let stopped: Promise<boolean> | undefined;
+  const stop = (timeoutMs: number): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      let forced = false;
       stopping = true;
       const timer = setTimeout(() => {
         logger.warn({ timeoutMs }, "in-flight calls did not finish in time; closing Thrift connections");
+        forced = true;
         for (const connection of connections) {
           connection.socket.destroy();
         }
@@ -121,7 +155,7 @@ export async function startRpcServer(
       // Resolves once the listener is closed and every connection has ended.
       server.close(() => {
         clearTimeout(timer);
-        resolve();
+        resolve(forced);
       });
       for (const connection of connections) {
         connection.closing = true;
@@ -131,6 +165,7 @@ export async function startRpcServer(
 
   return {
     port,
+    protocol: "thrift",
     stop: (timeoutMs) => (stopped ??= stop(timeoutMs)),
   };
 }

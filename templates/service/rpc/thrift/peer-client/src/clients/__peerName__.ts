@@ -5,7 +5,7 @@
 // no longer fit then fail to type-check).
 import * as Generated from "../generated/<%= peer.snakeName %>/v1/<%= peer.className %>Service.js";
 import type { Registry } from "../registry/registry.js";
-import { type ClientOptions, createClient as createRpcClient, type RpcClient } from "../rpc/client.js";
+import { type ClientOptions, createClient as createRpcClient, type RpcClient, TRANSPORT } from "../rpc/client.js";
 import { connectThroughRegistry } from "../rpc/contract.js";
 
 /** The name the service registers under. */
@@ -23,5 +23,5 @@ export function createClient(address: string, options: ClientOptions = {}): RpcC
 
 /** A client that picks an instance from the registry for every call. */
 export function connect(registry: Registry, options: ClientOptions = {}): Promise<RpcClient> {
-  return connectThroughRegistry(registry, (address) => createClient(address, options), SERVICE);
+  return connectThroughRegistry(registry, (address) => createClient(address, options), SERVICE, TRANSPORT);
 }
