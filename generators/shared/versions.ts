@@ -8,6 +8,9 @@
 export const DEPENDENCY_VERSIONS = {
   '@grpc/grpc-js': '1.14.7',
   '@grpc/proto-loader': '0.8.1',
+  // rpc: grpc — the standard health service, and server reflection behind GRPC_REFLECTION
+  'grpc-health-check': '2.1.0',
+  '@grpc/reflection': '1.0.4',
   etcd3: '1.1.2',
   mysql2: '3.24.6',
   pino: '10.4.0',

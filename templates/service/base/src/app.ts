@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { type Config, SERVICE_NAME } from "./config.js";
 import { migrate } from "./db/migrate.js";
 import { closeDbPool, createDbPool, databaseProbe, poolStats } from "./db/pool.js";
-import { type OpsServer, startOpsServer } from "./http/ops-server.js";
+import { type OpsServer, type Readiness, startOpsServer } from "./http/ops-server.js";
 import { SqlItemsRepository } from "./items/items-repository.js";
 import { ItemsService } from "./items/items-service.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -29,6 +29,8 @@ export class StartupError extends Error {
 
 /** How long the shutdown waits for the registry and for the database pool before going on. */
 const DEPENDENCY_TIMEOUT_MS = 3_000;
+/** How often the RPC server's own health check is brought up to date when nobody asks /readyz. */
+const HEALTH_REFRESH_MS = 5_000;
 
 export interface AppOptions {
   readonly logger?: Logger;
@@ -56,6 +58,20 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   let accepting = false;
   let ops: OpsServer | undefined;
   let rpc: RpcServer | undefined;
+
+  // Not gated on the registry: an etcd outage must not take every instance out of the load
+  // balancers; instances already listed keep being called, and registration comes back by itself.
+  const readiness = async (): Promise<Readiness> => {
+    const database = await databaseReady();
+    const registered = registry.isRegistered();
+    const ready = accepting && database;
+    rpc?.setServing(ready);
+    return { ready, checks: { accepting, database, registered } };
+  };
+  const healthRefresh = setInterval(() => {
+    void readiness();
+  }, HEALTH_REFRESH_MS);
+  healthRefresh.unref();
 
   /** Runs one shutdown step for at most timeoutMs; true when it failed or had to be abandoned. */
   const step = async (name: string, action: () => Promise<boolean | void>, timeoutMs: number): Promise<boolean> => {
@@ -89,6 +105,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const shutdown = async (): Promise<boolean> => {
     const wasAccepting = accepting;
     accepting = false;
+    clearInterval(healthRefresh);
+    rpc?.setServing(false);
     let forced = await deregister();
     if (wasAccepting && config.deregisterDelayMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, config.deregisterDelayMs));
@@ -124,13 +142,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         port: config.httpPort,
         metrics: metrics.registry,
         logger,
-        // Not gated on the registry: an etcd outage must not take every instance out of the load
-        // balancers; instances already listed keep being called, and registration comes back by itself.
-        readiness: async () => {
-          const database = await databaseReady();
-          const registered = registry.isRegistered();
-          return { ready: accepting && database, checks: { accepting, database, registered } };
-        },
+        readiness,
       }),
     );
     await dependency(`database at ${new URL(config.databaseUrl).host}`, () => migrate(pool, { logger }));
@@ -151,6 +163,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       registry.register(SERVICE_NAME, instance),
     );
     accepting = true;
+    await readiness();
   } catch (error) {
     await shutdown();
     throw error;
@@ -165,6 +178,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     stop: () => (stopping ??= shutdown()),
     deregister: async () => {
       accepting = false;
+      rpc?.setServing(false);
       await deregister();
     },
   };

@@ -2,7 +2,7 @@ import type { ItemsRepository } from "../src/items/items-repository.js";
 import { ItemsService } from "../src/items/items-service.js";
 import { createMetrics } from "../src/metrics.js";
 import { type ClientOptions, createClient } from "../src/rpc/client.js";
-import { startRpcServer } from "../src/rpc/server.js";
+import { type RpcServerOptions, startRpcServer } from "../src/rpc/server.js";
 import { BlockingItemsRepository, rejectionOf, silentLogger } from "./helpers.js";
 import { eventually } from "./retry.js";
 
@@ -12,7 +12,7 @@ import { eventually } from "./retry.js";
 export async function serve(
   repository: ItemsRepository,
   options: ClientOptions = {},
-  server: { readonly requestTimeoutMs?: number } = {},
+  server: Pick<RpcServerOptions, "requestTimeoutMs" | "settings"> = {},
 ) {
   const metrics = createMetrics();
   const rpcServer = await startRpcServer({

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 
 import { type ChannelCredentials, type ChannelOptions, loadPackageDefinition } from "@grpc/grpc-js";
-import { loadSync, type Options } from "@grpc/proto-loader";
+import { loadSync, type Options, type PackageDefinition } from "@grpc/proto-loader";
 
 import type { ProtoGrpcType } from "../generated/<%= service.snakeName %>.js";
 import type {
@@ -37,12 +37,19 @@ export interface ServiceConstructor {
   readonly service: ServiceDefinition;
 }
 
+let definition: PackageDefinition | undefined;
 let loaded: ProtoGrpcType | undefined;
+
+/** PROTO_FILE as @grpc/proto-loader describes it (what server reflection serves), loaded once. */
+export function loadPackage(): PackageDefinition {
+  definition ??= loadSync(PROTO_FILE, LOADER_OPTIONS);
+  return definition;
+}
 
 /** The proto package of PROTO_FILE, loaded once at runtime by @grpc/proto-loader. */
 export function loadProto(): ProtoGrpcType {
   // proto-loader returns an untyped object; the generated types describe it.
-  loaded ??= loadPackageDefinition(loadSync(PROTO_FILE, LOADER_OPTIONS)) as unknown as ProtoGrpcType;
+  loaded ??= loadPackageDefinition(loadPackage()) as unknown as ProtoGrpcType;
   return loaded;
 }
 

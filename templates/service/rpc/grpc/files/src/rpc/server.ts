@@ -1,10 +1,12 @@
 import { format } from "node:util";
 
 import { Server, ServerCredentials, setLogger } from "@grpc/grpc-js";
+import { ReflectionService } from "@grpc/reflection";
+import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 
 import type { Logger } from "../logger.js";
 import type { RpcServer, RpcServerOptions } from "./contract.js";
-import { loadService, type ServiceConstructor } from "./definition.js";
+import { loadPackage, loadService, type ServiceConstructor } from "./definition.js";
 import { createHandlers } from "./handlers.js";
 import { DEFAULT_RPC_SETTINGS } from "./settings.js";
 
@@ -20,7 +22,12 @@ export function routeTransportLogs(logger: Logger): void {
   setLogger({ error: forward("warn"), info: forward("info"), debug: forward("debug") });
 }
 
-/** Serves this service, or, given another one's definition, the same calls under its name (for tests). */
+/**
+ * Serves this service, or, given another one's definition, the same calls under its name (for tests),
+ * with the standard health service (grpc.health.v1.Health: NOT_SERVING until setServing(true), for
+ * the whole server ("") and for the service by name) and, when settings.reflection is on, server
+ * reflection of the service's own proto.
+ */
 export async function startRpcServer(
   options: RpcServerOptions,
   service: ServiceConstructor = loadService(),
@@ -29,6 +36,12 @@ export async function startRpcServer(
   const settings = options.settings ?? DEFAULT_RPC_SETTINGS;
   const server = new Server({ "grpc.max_receive_message_length": settings.maxReceiveMessageBytes });
   server.addService(service.service, createHandlers(options));
+  const serviceName = qualifiedName(service);
+  const health = new HealthImplementation({ "": "NOT_SERVING", [serviceName]: "NOT_SERVING" });
+  health.addToServer(server);
+  if (settings.reflection) {
+    new ReflectionService(loadPackage()).addToServer(server);
+  }
   const address = `${options.host ?? "0.0.0.0"}:${String(options.port)}`;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, ServerCredentials.createInsecure(), (error, boundPort) => {
@@ -44,6 +57,11 @@ export async function startRpcServer(
   return {
     port,
     protocol: "grpc",
+    setServing: (serving) => {
+      const status: ServingStatus = serving ? "SERVING" : "NOT_SERVING";
+      health.setStatus("", status);
+      health.setStatus(serviceName, status);
+    },
     stop: (timeoutMs) =>
       new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => {
@@ -57,4 +75,10 @@ export async function startRpcServer(
         });
       }),
   };
+}
+
+/** "<package>.<Service>", as the health service knows it: read from a method's path, "/<package>.<Service>/<Method>". */
+function qualifiedName(service: ServiceConstructor): string {
+  const [method] = Object.values(service.service);
+  return method?.path.split("/")[1] ?? "";
 }

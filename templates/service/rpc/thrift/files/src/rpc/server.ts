@@ -166,6 +166,8 @@ export async function startRpcServer(
   return {
     port,
     protocol: "thrift",
+    // Thrift has no standard health service: readiness is the ops server's /readyz only.
+    setServing: () => undefined,
     stop: (timeoutMs) => (stopped ??= stop(timeoutMs)),
   };
 }
