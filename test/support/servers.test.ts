@@ -36,6 +36,32 @@ describe('etcd', () => {
     await etcd.stop(); // idempotent
   });
 
+  it('pauses and resumes, halts and restarts on the same port and data dir, or wiped', async () => {
+    const etcd = await startEtcd();
+    try {
+      const first = etcd.pid;
+      expect(fs.readFileSync(`/proc/${first}/comm`, 'utf8').trim()).toBe('etcd');
+      await etcdctl(etcd.endpoint, 'put', 'k', 'kept');
+      await etcd.pause();
+      expect(procState(first)).toBe('T');
+      etcd.resume();
+      expect(procState(first)).not.toBe('T');
+      await etcd.halt();
+      expect(alive(first)).toBe(false);
+      expect(await portOpen(Number(new URL(etcd.endpoint).port))).toBe(false);
+      expect(fs.existsSync(etcd.dataDir)).toBe(true);
+      await etcd.restart();
+      expect(etcd.pid).not.toBe(first);
+      expect(await etcdGetPrefix(etcd.endpoint, 'k')).toEqual([{ key: 'k', value: 'kept' }]);
+      await etcd.restart({ wipe: true });
+      expect(await etcdGetPrefix(etcd.endpoint, 'k')).toEqual([]);
+      await etcd.pause(); // stop() resumes a paused server first
+    } finally {
+      await etcd.stop();
+    }
+    expect(fs.existsSync(etcd.dataDir)).toBe(false);
+  });
+
   it('two at once get different client and peer ports', async () => {
     const [a, b] = await Promise.all([startEtcd(), startEtcd()]);
     try {
@@ -95,6 +121,28 @@ describe('MariaDB', () => {
       await db.stop();
     }
     expect(await portOpen(db.port)).toBe(false);
+    expect(fs.existsSync(db.dataDir)).toBe(false);
+  });
+
+  it('pauses and resumes, halts and restarts on the same port with its data', async () => {
+    const db = await startMariaDb();
+    try {
+      const first = db.pid;
+      expect(fs.readFileSync(`/proc/${first}/comm`, 'utf8').trim()).toBe('mariadbd');
+      await db.query('CREATE DATABASE kept;');
+      await db.pause();
+      expect(procState(first)).toBe('T');
+      db.resume();
+      await db.halt();
+      expect(alive(first)).toBe(false);
+      expect(await portOpen(db.port)).toBe(false);
+      await db.restart();
+      expect(await portOpen(db.port)).toBe(true);
+      expect(await db.query("SHOW DATABASES LIKE 'kept'")).toMatch(/kept/);
+      await db.pause();
+    } finally {
+      await db.stop();
+    }
     expect(fs.existsSync(db.dataDir)).toBe(false);
   });
 
@@ -227,6 +275,11 @@ function expectGone(message: string): void {
   expect(root).toMatch(/\/csb-(etcd|mariadb)-[^/]+$/);
   expect(fs.existsSync(root!)).toBe(false);
   expect(processesMentioning([root!])).toEqual([]);
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, T = stopped, ...). */
+function procState(pid: number): string {
+  return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0]!;
 }
 
 function alive(pid: number): boolean {

@@ -14,7 +14,24 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
-export interface EtcdServer {
+/**
+ * Fault injection on a running server (etcd, MariaDB): pause and resume it, stop it and start it again on
+ * the same port and data dir. Servers started by startEtcd/startMariaDb have it; stop() still ends all.
+ */
+export interface ServerControl {
+  /** The server's own process id (not its wrapper's); changes with every restart(). */
+  readonly pid: number;
+  /** SIGSTOP, resolved once the process shows as stopped: it keeps its sockets open and answers nothing. */
+  pause(): Promise<void>;
+  /** SIGCONT. */
+  resume(): void;
+  /** SIGTERM (after SIGCONT), wait for the exit; the data dir and the port stay for restart(). */
+  halt(): Promise<void>;
+  /** Starts the server again with the same flags, port and data dir (wipe: with an empty data dir). */
+  restart(options?: { wipe?: boolean }): Promise<void>;
+}
+
+export interface EtcdServer extends ServerControl {
   /** http://127.0.0.1:PORT */
   endpoint: string;
   dataDir: string;
@@ -22,7 +39,7 @@ export interface EtcdServer {
   stop(): Promise<void>;
 }
 
-export interface MariaDb {
+export interface MariaDb extends ServerControl {
   host: '127.0.0.1';
   port: number;
   /** mysql://root@127.0.0.1:PORT (root has no password) */
@@ -149,9 +166,7 @@ async function startEtcdOnce(etcd: string, timeoutMs: number, extraArgs: string[
   const name = `csb-${randomBytes(4).toString('hex')}`;
   const endpoint = `http://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
-  const proc = supervise(
-    etcd,
-    [
+  const args = [
       '--name', name,
       '--data-dir', dataDir,
       '--listen-client-urls', endpoint,
@@ -165,10 +180,9 @@ async function startEtcdOnce(etcd: string, timeoutMs: number, extraArgs: string[
       '--election-timeout', '100',
       '--logger', 'zap',
       ...extraArgs,
-    ],
-    { root, logFile: path.join(root, 'etcd.log'), env: cleanEnv(/^ETCD/) },
-  );
-  await waitReady('etcd', proc, timeoutMs, async () => {
+  ];
+  const launch = (): Supervised => supervise(etcd, args, { root, logFile: path.join(root, 'etcd.log'), env: cleanEnv(/^ETCD/) });
+  const ready = async (): Promise<boolean> => {
     const health = await httpJson('GET', `${endpoint}/health`);
     if (health.status !== 200 || String((health.json as { health?: unknown }).health) !== 'true') return false;
     // Make sure the answer came from *our* etcd, not some other one that grabbed the port first.
@@ -176,9 +190,14 @@ async function startEtcdOnce(etcd: string, timeoutMs: number, extraArgs: string[
     const list = (members.json as { members?: Array<{ name?: string }> }).members ?? [];
     if (!list.some((m) => m.name === name)) throw new StartError('another etcd answered on our port', true);
     return true;
-  });
+  };
+  const proc = launch();
+  await waitReady('etcd', proc, timeoutMs, ready);
   proc.unref();
-  return { endpoint, dataDir, stop: once(() => proc.stop()) };
+  const control = serverControl('etcd', proc, launch, ready, timeoutMs, async () => {
+    await removeDir(dataDir);
+  });
+  return Object.assign(control, { endpoint, dataDir });
 }
 
 /** All keys under `prefix` (sorted by key), via etcd's gRPC gateway; values decoded as UTF-8. */
@@ -267,27 +286,31 @@ async function startMariaDbOnce(
   }
 
   const [port] = await freePorts(1);
-  const proc = supervise(
+  const launch = (): Supervised => supervise(
     bins.server,
     ['--no-defaults', ...common, `--socket=${socket}`, `--pid-file=${path.join(root, 'mysqld.pid')}`,
       `--port=${port}`, '--bind-address=127.0.0.1', ...extraArgs],
     { root, logFile: path.join(root, 'mariadbd.log'), env },
   );
+  const proc = launch();
   // The server binds TCP before it creates the Unix socket (and aborts if TCP fails), and only sends the
   // handshake once it is ready: a handshake on *our* socket means ready, on our port.
   await waitReady('mariadbd', proc, Math.max(1_000, timeoutMs - (Date.now() - started)), () => handshake(socket));
   proc.unref();
+  const control = serverControl('mariadbd', proc, launch, () => handshake(socket), timeoutMs, async () => {
+    throw new Error('MariaDB restart({ wipe: true }) is not supported (the data dir holds the system tables)');
+  });
 
   const query = (sql: string): Promise<string> =>
     run(bins.client, ['--no-defaults', '--protocol=socket', `--socket=${socket}`, '--user=root', '--batch'], sql, env);
 
-  return {
-    host: '127.0.0.1',
+  return Object.assign(control, {
+    host: '127.0.0.1' as const,
     port: port!,
     rootUrl: `mysql://root@127.0.0.1:${port}`,
     dataDir,
     query,
-    async createDatabase(name, user, password) {
+    async createDatabase(name: string, user: string, password: string): Promise<string> {
       if (!/^[A-Za-z0-9_$]{1,64}$/.test(name)) throw new Error(`createDatabase: unsupported database name ${JSON.stringify(name)}`);
       if (!/^[A-Za-z0-9_.-]{1,80}$/.test(user)) throw new Error(`createDatabase: unsupported user name ${JSON.stringify(user)}`);
       const pw = password.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
@@ -300,8 +323,86 @@ async function startMariaDbOnce(
       );
       return `mysql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${name}`;
     },
-    stop: once(() => proc.stop()),
+  });
+}
+
+/**
+ * pause/resume/halt/restart over a supervised server whose process is replaced on restart; stop() stops
+ * whichever process runs now and removes the temp folder (once).
+ */
+function serverControl(
+  what: string,
+  first: Supervised,
+  launch: () => Supervised,
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+  wipe: () => Promise<void>,
+): ServerControl & { stop(): Promise<void> } {
+  let proc = first;
+  let pid = serverPid(proc);
+  const signal = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
   };
+  const control = {
+    get pid() {
+      return pid;
+    },
+    async pause() {
+      signal('SIGSTOP');
+      const deadline = Date.now() + 2_000;
+      while (procState(pid) !== 'T' && procState(pid) !== '' && Date.now() < deadline) await sleep(5);
+    },
+    resume: () => signal('SIGCONT'),
+    async halt() {
+      signal('SIGCONT');
+      if (proc.exit !== null) return;
+      proc.child.ref();
+      proc.child.kill('SIGTERM');
+      const timer = setTimeout(() => killGroup(proc.child), STOP_TIMEOUT_MS);
+      await proc.exited;
+      clearTimeout(timer);
+    },
+    async restart(options: { wipe?: boolean } = {}) {
+      await control.halt();
+      if (options.wipe) await wipe();
+      proc = launch();
+      // waitReady removes the temp folder when the start fails: the server is then gone for good.
+      await waitReady(what, proc, timeoutMs, ready);
+      proc.unref();
+      pid = serverPid(proc);
+    },
+    stop: once(async () => {
+      signal('SIGCONT');
+      await proc.stop();
+    }),
+  };
+  return control;
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, T = stopped, ...); '' when the process is gone. */
+function procState(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** The server under a stop-with-parent.sh wrapper: the wrapper's child that is not a shell (the other is its watcher). */
+function serverPid(proc: Supervised): number {
+  const wrapper = proc.child.pid!;
+  for (const file of fs.readdirSync(`/proc/${wrapper}/task`)) {
+    const children = fs.readFileSync(`/proc/${wrapper}/task/${file}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    for (const child of children) {
+      const comm = fs.readFileSync(`/proc/${child}/comm`, 'utf8').trim();
+      if (comm !== 'sh' && comm !== 'dash' && comm !== 'bash') return Number(child);
+    }
+  }
+  throw new Error(`no server process under wrapper ${wrapper}`);
 }
 
 /** Resolves true once the server on `socket` sends a MySQL protocol-10 handshake. */
