@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import http2 from 'node:http2';
+import * as net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +44,12 @@ const prepareAll = () =>
 
 afterAll(async () => {
   await killAllServices();
-});
+  // The rendered repos (with their node_modules) go; a failed run's can be kept with KEEP_FAULT_REPOS=1.
+  if (prepared && !process.env.KEEP_FAULT_REPOS) {
+    const services = await prepared.catch(() => new Map<Rpc, GeneratedService>());
+    await Promise.all([...services.values()].map((s) => rm(path.dirname(s.repo), { recursive: true, force: true })));
+  }
+}, 60_000);
 
 describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issue 12)', (rpc) => {
   let service: GeneratedService;
@@ -109,6 +117,7 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
     const prefix = name('python', 'x');
     const args = tests.grpc ? [PY_GRPC_CLIENT, out, main.address, prefix] : [PY_THRIFT_CLIENT, out, '127.0.0.1', String(main.rpcPort), prefix];
     const run = await sh(PYTHON, args, out, { PATH: '/usr/bin:/bin', PYTHONNOUSERSITE: '1', PYTHONPATH: '' }, 60_000);
+    await rm(out, { recursive: true, force: true });
     expect(run.status, run.output).toBe(0);
     const result = JSON.parse(run.output.trim().split('\n')[0]!) as {
       created: Array<{ id: string; name: string }>; fetched: unknown; pages: number; listed: unknown[];
@@ -313,8 +322,15 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
     try {
       outcomes = await bounded(200, 50, (i) => caller.create({ name: name('paused', i) }, 500));
       waitingBeforeReadyz = await poolWaiting(main);
-      readyzStatuses = await Promise.all(Array.from({ length: 10 }, () => readyz(main, 5_000).then((r) => r.status)));
-      waitingAfterReadyz = await poolWaiting(main);
+      // The queue is read while the 10 probes are out (a probe that gave up may have left its query queued or not).
+      const probes = Promise.all(Array.from({ length: 10 }, () => readyz(main, 5_000).then((r) => r.status)));
+      const during: number[] = [];
+      for (const delay of [200, 800]) {
+        await sleep(delay);
+        during.push(await poolWaiting(main));
+      }
+      readyzStatuses = await probes;
+      waitingAfterReadyz = Math.max(...during, await poolWaiting(main));
     } finally {
       sampling = false;
       await sampler;
@@ -330,7 +346,7 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
       readyzWhilePaused: readyzStatuses, rowsWrittenAfterResume: rowsAfterResume, callsAfterResume: tally(after),
     });
     expect(tally(after)).toEqual({ OK: 5 });
-  });
+  }, 30_000);
 
   // issue 12: fixed in 0.10.0 → turn into it()
   it.fails('2. MariaDB paused: every call fails DEADLINE_EXCEEDED/UNAVAILABLE/RESOURCE_EXHAUSTED, the pool queue stays within DB_POOL_QUEUE_LIMIT (/readyz adds nothing), and no row is written after SIGCONT', () => {
@@ -356,7 +372,7 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
     const recoveredMs = await waitFor('a CreateItem call succeeds', 15_000, async () => (await caller.create({ name: name('db-back') }, 2_000)).ok, 250);
     stopped = { outcomes, recoveredMs };
     report(rpc, '3-db-stopped', { calls: 10, codes: tally(outcomes), slowestMs: Math.max(...outcomes.map((o) => o.ms)), recoveredAfterRestartMs: recoveredMs });
-  });
+  }, 45_000);
 
   // issue 12: fixed in 0.10.0 → turn into it()
   it.fails('3. MariaDB stopped: calls answer UNAVAILABLE within 2 s (Thrift: the declared exception Unavailable), not INTERNAL', () => {
@@ -403,7 +419,7 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
       registeredAtEnd: statuses.at(-1)?.checks.registered, keyBackAfterRestartMs: reappearedMs,
     });
     expect(tally(calls)).toEqual({ OK: calls.length });
-  });
+  }, 45_000);
 
   // issue 12: fixed in 0.10.0 → turn into it()
   it.fails('4. etcd down: /readyz stays 200 (readiness does not depend on the registry) and says checks.registered false', () => {
@@ -470,7 +486,7 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
       await client.close();
       await instance.kill();
     }
-  });
+  }, 40_000);
 
   // issue 12: fixed in 0.10.0 → turn into it()
   it.fails('8. double SIGTERM: the process exits within 3 s of the second signal, non-zero, with its key deregistered (not left to expire)', async () => {
@@ -499,7 +515,7 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
       await instance.kill();
       await proxy.close();
     }
-  });
+  }, 20_000);
 
   // issue 12: fixed in 0.10.0 → turn into it()
   it.fails(`9. shutdown with MariaDB paused and calls in flight: exits within SHUTDOWN_TIMEOUT_MS (${SHUTDOWN_TIMEOUT_MS}) + 3 s, non-zero`, async () => {
@@ -526,17 +542,27 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
       await instance.kill();
       await client.close();
     }
-  });
+  }, 30_000);
 
   // issue 12: fixed in 0.10.0 → turn into it()
   it.fails('10. rolling restart: two instances, 20-way load through connectClient(registry) for 6 s, one SIGTERMed at 2 s and replaced: 0 failed calls', async () => {
     const keyPrefix = `/rolling-${rpc}-${tag}/`;
     const env = { ...baseEnv(), ETCD_KEY_PREFIX: keyPrefix };
     const [first, second] = await Promise.all([startService(service, { env, log }), startService(service, { env, log })]);
-    const { createRegistry } = await distModule<{ createRegistry(c: unknown, o: unknown): { close(): Promise<void> } }>(service, 'registry/factory.js');
+    const factory = await distModule<{
+      createRegistry(connection: unknown, options: unknown): { close(): Promise<void> };
+      registryConnection(vars: unknown): unknown;
+      registryEnv: { parse(env: Record<string, string>): unknown };
+    }>(service, 'registry/factory.js');
     const { createLogger } = await distModule<{ createLogger(level: string): unknown }>(service, 'logger.js');
     const { connectClient } = await distModule<{ connectClient(r: unknown, o: unknown): Promise<RegistryClient> }>(service, 'rpc/client.js');
-    const registry = createRegistry({ endpoints: [etcd.endpoint], keyPrefix }, { ttlSeconds: 2, logger: createLogger('silent') });
+    // As the generated integration tests make one: the registry variables, through the service's own factory.
+    // The client sees etcd through a proxy that delays etcd's answers by 100 ms (watch events included): clients
+    // learn of a deregistration late, as they do in a fleet; DEREGISTER_DELAY_MS (300) is longer. Without it the
+    // outcome today is a race between the watch event and the server closing (0 to 10 failures seen per run).
+    const lagging = await startHoldingProxy(Number(new URL(etcd.endpoint).port), { replyDelayMs: 100 });
+    const connection = factory.registryConnection(factory.registryEnv.parse({ ETCD_ENDPOINTS: `http://${lagging.address}`, ETCD_KEY_PREFIX: keyPrefix }));
+    const registry = factory.createRegistry(connection, { ttlSeconds: 2, logger: createLogger('silent') });
     const client = await connectClient(registry, { deadlineMs: 5_000 });
     const status = grpcStatus();
     const code = (error: unknown) => codeOf(rpc, error, status);
@@ -556,7 +582,7 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
       const exit = await exitWithin(first, 10_000);
       const failed = outcomes.filter((o) => !o.ok) as Array<Extract<Outcome, { ok: false }>>;
       report(rpc, '10-rolling-restart', {
-        concurrency: 20, durationMs: 6_000, calls: outcomes.length, failed: failed.length, codes: tally(outcomes),
+        concurrency: 20, durationMs: 6_000, watchLagMs: 100, calls: outcomes.length, failed: failed.length, codes: tally(outcomes),
         firstFailure: failed[0]?.message, exitCode: exit?.code, exitAfterSignalMs: exit ? exit.at - signalledAt : null,
       });
       expect(exit?.code).toBe(0);
@@ -565,12 +591,33 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
       await Promise.race([client.close(), sleep(3_000)]);
       await Promise.race([registry.close(), sleep(3_000)]);
       await Promise.all([first, second, replacement].map((p) => p?.kill()));
+      await lagging.close();
     }
   }, 60_000);
 
   // ------------------------------------------------------------------ 14. logs (last: covers the whole run)
-  // Holds today in these scenarios (issue 12 saw a non-JSON grpc-js line on stderr; none of these runs provoke it).
-  it('14. logs: every line every service process wrote to stdout and stderr during the suite parses as JSON', () => {
+  it('14. (input for the log check) an instance whose RPC port is taken exits non-zero; gRPC: a call with a non-ASCII metadata value is answered', async () => {
+    // grpc-js logs through console.error ("E ..." lines on stderr) when it cannot bind and when it drops a
+    // metadata entry it cannot take: both are provoked here so that check 14 sees what they write.
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const takenPort = (blocker.address() as net.AddressInfo).port;
+    let metadataCall: string | undefined;
+    try {
+      const taken = await startService(service, { env: { ...baseEnv(), RPC_PORT: String(takenPort) }, log, waitReady: false });
+      const exit = await exitWithin(taken, 20_000);
+      await taken.kill();
+      if (tests.grpc) metadataCall = await grpcCallWithHeader(main.address, '/api.v1.ApiService/ListItems', { 'x-note': 'caf\u00e9' });
+      report(rpc, '14-log-provocations', { portTakenExit: exit?.code ?? 'still running', metadataCallGrpcStatus: metadataCall });
+      expect(exit?.code).toBe(1);
+      if (tests.grpc) expect(metadataCall).toBe('0');
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  }, 30_000);
+
+  // issue 12: fixed in 0.10.0 → turn into it() (gRPC: grpc-js writes "E ..." lines to stderr; Thrift holds today)
+  (tests.grpc ? it.fails : it)('14. logs: every line every service process wrote to stdout and stderr during the suite parses as JSON', () => {
     const notJson = log.filter((entry) => {
       try {
         const parsed: unknown = JSON.parse(entry.line);
@@ -584,6 +631,28 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
     expect(notJson).toEqual([]);
   });
 });
+
+/** A unary gRPC call over plain HTTP/2 with extra headers (grpc-js's own client refuses non-ASCII values); its grpc-status. */
+function grpcCallWithHeader(address: string, method: string, headers: Record<string, string>): Promise<string> {
+  return new Promise((resolve) => {
+    const session = http2.connect(`http://${address}`);
+    const done = (status: string) => {
+      clearTimeout(timer);
+      session.destroy();
+      resolve(status);
+    };
+    const timer = setTimeout(() => done('timeout'), 5_000);
+    session.on('error', (error) => done(`error: ${error.message}`));
+    const request = session.request({ ':method': 'POST', ':path': method, 'content-type': 'application/grpc', te: 'trailers', ...headers });
+    request.on('error', (error) => done(`error: ${error.message}`));
+    let status: string | undefined;
+    request.on('response', (h) => (status ??= h['grpc-status'] as string | undefined));
+    request.on('trailers', (h) => (status ??= h['grpc-status'] as string | undefined));
+    request.on('data', () => {});
+    request.on('end', () => done(status ?? 'none'));
+    request.end(Buffer.from([0, 0, 0, 0, 0])); // one uncompressed, empty message
+  });
+}
 
 interface RegistryClient {
   createItem(request: { name: string }): Promise<{ id: string }>;

@@ -490,8 +490,10 @@ export interface HoldingProxy {
 /**
  * A loopback TCP proxy to `target` that can hold back what clients send: a request written by a process that
  * then exits never reaches the target (a paused server would still read it from its socket buffer later).
+ * `replyDelayMs` delays what the target sends back (in order): a client that sees the registry late.
  */
-export async function startHoldingProxy(targetPort: number): Promise<HoldingProxy> {
+export async function startHoldingProxy(targetPort: number, options: { replyDelayMs?: number } = {}): Promise<HoldingProxy> {
+  const replyDelayMs = options.replyDelayMs ?? 0;
   let holding = false;
   const pipes = new Set<{ client: net.Socket; upstream: net.Socket; held: Buffer[] }>();
   const server = net.createServer((client) => {
@@ -499,7 +501,10 @@ export async function startHoldingProxy(targetPort: number): Promise<HoldingProx
     const pipe = { client, upstream, held: [] as Buffer[] };
     pipes.add(pipe);
     client.on('data', (chunk: Buffer) => (holding ? pipe.held.push(chunk) : upstream.write(chunk)));
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      if (replyDelayMs === 0) client.write(chunk);
+      else setTimeout(() => client.writable && client.write(chunk), replyDelayMs);
+    });
     const end = () => {
       pipes.delete(pipe);
       pipe.held = [];
