@@ -10,6 +10,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { createRegistry, describeRegistry } from "./registry/factory.js";
 import { type RpcServer, startRpcServer } from "./rpc/server.js";
+import { StartupError } from "./startup-error.js";
 
 export interface App {
   readonly instanceId: string;
@@ -22,13 +23,10 @@ export interface App {
   deregister(): Promise<void>;
 }
 
-/** A startup step failed; the message names the dependency and where it was looked for. */
-export class StartupError extends Error {
-  override readonly name = "StartupError";
-}
-
-/** How long the shutdown waits for the registry and for the database pool before going on. */
+/** How long the shutdown waits for the registry (and any other step) before going on. */
 const DEPENDENCY_TIMEOUT_MS = 3_000;
+/** Closing the pool cleanly takes milliseconds; longer means a hung database: its connections are destroyed. */
+const POOL_CLOSE_TIMEOUT_MS = 1_000;
 /** How often the RPC server's own health check is brought up to date when nobody asks /readyz. */
 const HEALTH_REFRESH_MS = 5_000;
 
@@ -118,7 +116,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     }
     forced = (await step("close registry", () => registry.close(), DEPENDENCY_TIMEOUT_MS)) || forced;
     forced =
-      (await step("close database pool", () => closeDbPool(pool, DEPENDENCY_TIMEOUT_MS), 2 * DEPENDENCY_TIMEOUT_MS)) ||
+      (await step("close database pool", () => closeDbPool(pool, POOL_CLOSE_TIMEOUT_MS), DEPENDENCY_TIMEOUT_MS)) ||
       forced;
     if (ops !== undefined) {
       const server = ops;
@@ -132,7 +130,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     try {
       return await action();
     } catch (error) {
-      throw new StartupError(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StartupError(`${what}: ${reason}`, { cause: error });
     }
   };
 

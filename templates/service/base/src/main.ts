@@ -1,7 +1,8 @@
-import { type App, startApp, StartupError } from "./app.js";
+import { type App, startApp } from "./app.js";
 import { type Config, ConfigError, loadConfig, SERVICE_NAME } from "./config.js";
 import { createLogger } from "./logger.js";
 import { routeTransportLogs } from "./rpc/server.js";
+import { StartupError } from "./startup-error.js";
 
 let config: Config;
 try {
@@ -21,8 +22,10 @@ let app: App;
 try {
   app = await startApp(config, { logger });
 } catch (error) {
-  const message = error instanceof StartupError ? `startup failed: ${error.message}` : "startup failed";
-  logger.fatal({ err: error }, message);
+  // A StartupError's message names the dependency; its cause is the error itself.
+  const [message, cause] =
+    error instanceof StartupError ? [`startup failed: ${error.message}`, error.cause] : ["startup failed", error];
+  logger.fatal({ err: cause }, message);
   process.exit(1);
 }
 

@@ -55,15 +55,17 @@ exception Unavailable {
   1: required string message
 }
 
-// <%= service.className %>Service manages items. Every method declares the same exceptions.
+// <%= service.className %>Service manages items. Every method declares the same exceptions. The request
+// struct is `optional` so that a call without one reaches the handler and is answered InvalidArgument
+// (a required one is refused by the generated reader with an untyped TApplicationException).
 service <%= service.className %>Service {
   // CreateItem stores a new item and returns it with its generated id. Safe to retry with the same requestId.
-  Item CreateItem(1: CreateItemRequest request)
+  Item CreateItem(1: optional CreateItemRequest request)
     throws (1: InvalidArgument invalidArgument, 2: NotFound notFound, 3: InternalError internalError, 4: Unavailable unavailable)
   // GetItem returns one item by id, or throws NotFound.
-  Item GetItem(1: GetItemRequest request)
+  Item GetItem(1: optional GetItemRequest request)
     throws (1: InvalidArgument invalidArgument, 2: NotFound notFound, 3: InternalError internalError, 4: Unavailable unavailable)
   // ListItems returns items ordered by id (creation order), one page at a time.
-  ListItemsResponse ListItems(1: ListItemsRequest request)
+  ListItemsResponse ListItems(1: optional ListItemsRequest request)
     throws (1: InvalidArgument invalidArgument, 2: NotFound notFound, 3: InternalError internalError, 4: Unavailable unavailable)
 }

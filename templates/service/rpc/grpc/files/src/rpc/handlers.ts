@@ -8,6 +8,7 @@ import type { Metrics } from "../metrics.js";
 import { callScope } from "./call-scope.js";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "./contract.js";
 import type { Item as ProtoItem, ServiceHandlers } from "./definition.js";
+import { isMalformed, malformation } from "./wire.js";
 
 export interface HandlerDeps {
   readonly items: ItemsService;
@@ -89,6 +90,16 @@ function unary<Request, Response>(
       deps.metrics.rpcRequests.inc(labels);
       endTimer(labels);
     };
+    // withStrictDecoding (server.ts) hands over a request that was not well-formed protobuf like this.
+    const request: unknown = call.request;
+    if (isMalformed(request)) {
+      finish(status.INVALID_ARGUMENT);
+      callback({
+        code: status.INVALID_ARGUMENT,
+        details: `request is not well-formed protobuf: ${malformation(request)}`,
+      });
+      return;
+    }
     handle(call.request, { signal: scope.signal }).then(
       (response) => {
         // The caller has already been answered DEADLINE_EXCEEDED or CANCELLED: count what it saw.

@@ -9,6 +9,7 @@ import type { RpcServer, RpcServerOptions } from "./contract.js";
 import { loadPackage, loadService, type ServiceConstructor } from "./definition.js";
 import { createHandlers } from "./handlers.js";
 import { DEFAULT_RPC_SETTINGS } from "./settings.js";
+import { withStrictDecoding } from "./wire.js";
 
 export type { RpcServer, RpcServerOptions } from "./contract.js";
 
@@ -35,7 +36,7 @@ export async function startRpcServer(
   const { logger } = options;
   const settings = options.settings ?? DEFAULT_RPC_SETTINGS;
   const server = new Server({ "grpc.max_receive_message_length": settings.maxReceiveMessageBytes });
-  server.addService(service.service, createHandlers(options));
+  server.addService(withStrictDecoding(service.service), createHandlers(options));
   const serviceName = qualifiedName(service);
   const health = new HealthImplementation({ "": "NOT_SERVING", [serviceName]: "NOT_SERVING" });
   health.addToServer(server);

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { NotFoundError, ValidationError } from "../../src/items/errors.js";
 import { toRpcStatus } from "../../src/rpc/handlers.js";
 import { DEFAULT_RPC_SETTINGS } from "../../src/rpc/settings.js";
+import { wireProblem } from "../../src/rpc/wire.js";
 import { InMemoryItemsRepository } from "../helpers.js";
 import { serve, stopWithCallStuck } from "../rpc-harness.js";
 
@@ -78,6 +79,17 @@ describe("toRpcStatus", () => {
   it("hides unexpected errors behind INTERNAL", () => {
     expect(toRpcStatus(new Error("password=secret"))).toEqual({ code: status.INTERNAL, details: "internal error" });
     expect(toRpcStatus("thrown string")).toEqual({ code: status.INTERNAL, details: "internal error" });
+  });
+});
+
+describe("wireProblem", () => {
+  it("accepts well-formed messages and names what is wrong with cut-off ones", () => {
+    expect(wireProblem(Buffer.from([]))).toBeUndefined();
+    expect(wireProblem(Buffer.from([0x0a, 0x01, 0x61, 0x10, 0x96, 0x01]))).toBeUndefined(); // "a", then 150
+    expect(wireProblem(Buffer.from([0x0a, 0x05, 0x61]))).toMatch(/runs past the end/);
+    expect(wireProblem(Buffer.from([0x10, 0x96]))).toMatch(/varint field is cut off/);
+    expect(wireProblem(Buffer.from([0x0b]))).toBe("wire type 3 is not accepted");
+    expect(wireProblem(Buffer.from([0x0d, 0x00]))).toMatch(/fixed-size field/);
   });
 });
 

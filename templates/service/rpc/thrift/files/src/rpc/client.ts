@@ -9,7 +9,8 @@ export { type ClientOptions, type Item, type ListItemsResponse, NoInstanceError,
 
 // Failed calls reject with a declared exception (InvalidArgument, NotFound, InternalError, Unavailable
 // from ./definition.js), UnavailableError, DeadlineExceededError, or a Thrift TApplicationException.
-// close(): new calls fail at once; calls in flight may finish, then the connection closes.
+// close(): new calls fail at once; calls in flight may finish, then the connection closes. A call past its
+// deadline closes its connection, so that the server stops working on it (Thrift has no cancel message).
 
 /** The call could not be delivered or answered: connection refused, reset or closed, or the client is closed. */
 export class UnavailableError extends Error {
@@ -37,6 +38,8 @@ export type ServiceModule = Pick<typeof Service, "Client">;
 interface Session {
   readonly client: Service.Client;
   readonly end: () => void;
+  /** Closes the connection at once: how a caller tells the server it gave up (Thrift has no cancel). */
+  readonly abandon: () => void;
   /** Rejects every call in flight on this connection. */
   readonly failures: Set<(error: Error) => void>;
   readonly closed: Promise<void>;
@@ -64,6 +67,10 @@ export function createClient(
       client: createThriftClient(service.Client, connection),
       end: () => {
         connection.end();
+      },
+      // A reset, not a FIN: the server takes a FIN for a client that still waits for its answers.
+      abandon: () => {
+        connection.connection.resetAndDestroy();
       },
       failures: new Set(),
       closed: new Promise<void>((resolve) => (markClosed = resolve)),
@@ -96,6 +103,8 @@ export function createClient(
     const failed = new Promise<never>((_, reject) => (fail = reject));
     const timer = setTimeout(() => {
       fail(new DeadlineExceededError(`${address}: no answer within ${String(deadlineMs)} ms`));
+      // The server abandons the work of a closed connection; its other calls fail UnavailableError.
+      current.abandon();
     }, deadlineMs);
     current.failures.add(fail);
     try {

@@ -4,6 +4,7 @@ import type { ItemsService } from "../items/items-service.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { callScope } from "./call-scope.js";
+import { callerConnection } from "./caller.js";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "./contract.js";
 import {
   InternalError,
@@ -119,8 +120,18 @@ async function handle<Response>(
 ): Promise<Response> {
   const endTimer = deps.metrics.rpcDuration.startTimer({ method });
   const scope = callScope(Number.POSITIVE_INFINITY, deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  // The caller closed its connection (at its deadline, or gone): nothing is left to answer.
+  const connection = callerConnection();
+  const onGone = (): void => {
+    scope.cancel();
+  };
+  if (connection?.aborted === true) {
+    onGone();
+  }
+  connection?.addEventListener("abort", onGone, { once: true });
   const finish = (code: RpcCode): void => {
     scope.end();
+    connection?.removeEventListener("abort", onGone);
     const labels = { method, code };
     deps.metrics.rpcRequests.inc(labels);
     endTimer(labels);

@@ -4,6 +4,7 @@ import * as thrift from "thrift";
 import { TBinaryProtocol, TFramedTransport } from "thrift";
 
 import type { Logger } from "../logger.js";
+import { onConnection } from "./caller.js";
 import type { RpcServer, RpcServerOptions } from "./contract.js";
 import { Service } from "./definition.js";
 import { createHandlers } from "./handlers.js";
@@ -32,6 +33,8 @@ const MALFORMED_LOG_INTERVAL_MS = 10_000;
 /** One client connection: its socket and the calls received on it but not answered yet. */
 interface Connection {
   readonly socket: Socket;
+  /** Aborts when the socket closes: the calls still running for it are abandoned. */
+  readonly gone: AbortController;
   inFlight: number;
   /** No new calls are taken (the server is stopping or the client has half-closed); ends once idle. */
   closing: boolean;
@@ -88,11 +91,13 @@ export async function startRpcServer(
       endIfIdle(connection);
     });
     // Reads the call synchronously; the handler's answer is written through `output` later.
-    processor.process(new TBinaryProtocol(new TFramedTransport(frame)), new TBinaryProtocol(output));
+    onConnection(connection.gone.signal, () => {
+      processor.process(new TBinaryProtocol(new TFramedTransport(frame)), new TBinaryProtocol(output));
+    });
   };
 
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-    const connection: Connection = { socket, inFlight: 0, closing: stopping };
+    const connection: Connection = { socket, gone: new AbortController(), inFlight: 0, closing: stopping };
     connections.add(connection);
     const receive = frameReader(maxFrameBytes, (frame) => {
       serve(connection, frame);
@@ -121,6 +126,7 @@ export async function startRpcServer(
     });
     socket.on("close", () => {
       connections.delete(connection);
+      connection.gone.abort();
     });
     endIfIdle(connection);
   });

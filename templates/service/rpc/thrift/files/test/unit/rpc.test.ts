@@ -7,7 +7,8 @@ import { DeadlineExceededError, type RpcClient, UnavailableError } from "../../s
 import { InternalError, InvalidArgument, NotFound } from "../../src/rpc/definition.js";
 import { toRpcFailure } from "../../src/rpc/handlers.js";
 import { frameReader, type RpcServer } from "../../src/rpc/server.js";
-import { BlockingItemsRepository, InMemoryItemsRepository, rejectionOf } from "../helpers.js";
+import { BlockingItemsRepository, InMemoryItemsRepository, rejectionOf, StallingItemsRepository } from "../helpers.js";
+import { eventually } from "../retry.js";
 import { serve, serveWithCallInFlight, stopWithCallStuck } from "../rpc-harness.js";
 
 // What is specific to Thrift; what every RPC layer does is in rpc-contract.test.ts.
@@ -100,6 +101,20 @@ describe("Thrift client", () => {
     repository.release();
     await client.close();
     await server.stop(1_000);
+  });
+
+  it("closes its connection at a deadline, and the server abandons that call's work", async () => {
+    const repository = new StallingItemsRepository();
+    const { server, client } = await serve(repository, { deadlineMs: 100 });
+    try {
+      expect(await rejectionOf(client.createItem({ name: "abandoned" }))).toBeInstanceOf(DeadlineExceededError);
+      await eventually(() => Promise.resolve(repository.abandoned === 1));
+      expect(repository.items.size).toBe(0);
+      expect(await rejectionOf(client.getItem({ id: "x" }))).toBeInstanceOf(InvalidArgument);
+    } finally {
+      await client.close();
+      await server.stop(1_000);
+    }
   });
 
   it("lets calls in flight finish when closed, and refuses new ones", async () => {
