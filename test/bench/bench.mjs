@@ -2,13 +2,14 @@
 // npm run bench: the speed and size figures of docs/benchmarks.md, as medians on this machine, each
 // measured side by side with the last release (docs/releases.json, built from its commit in a git
 // worktree), so a loaded machine moves both and the ratio stays meaningful.
-// Usage: npm run bench [-- --runs N] [-- --baseline 0.1.0] [-- --skip-install] (skips (c) and (d), which need the npm registry)
+// Usage: npm run bench [-- --runs N] [-- --baseline 0.1.0] [-- --skip-install] (skips (c), (d) and (g), which need the npm registry)
 import { spawnSync, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { rpcThroughput } from './rpc-throughput.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = path.join(root, 'bin', 'create-startup-backend.js');
@@ -223,6 +224,9 @@ if (!skipInstall) {
   rows.push(['(d) generated repo npm test', ms(testMs), '']);
   rows.push(['(d) time to green (sum)', ms(generateMs + testMs), '']);
   rows.push(['(d) generated repo node_modules', mb(duSize(path.join(appDir, 'node_modules'))), '']);
+
+  // (g) The generated gRPC service against a bare grpc-js server doing the same database work (rpc-throughput.mjs).
+  rows.push(...(await rpcThroughput({ root, runs, temp, env })));
 }
 
 rows.push(['load average (1 min) at end', load(), '']);
