@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { names } from '@nx/devkit';
 import validateNpmPackageName from 'validate-npm-package-name';
 import { UserInputError } from './choices.js';
@@ -20,6 +21,11 @@ export interface ServiceNames {
   grantDatabase: string;
   /** CONSTANT_CASE: env var prefixes (`ORDER_BOOK`). */
   constantName: string;
+  /**
+   * The database account that owns the schema and runs the migrations (`order_book-migrate`): never a
+   * service's own account, whose snake_case names have no `-`; within MySQL's 32 characters.
+   */
+  migrationUser: string;
 }
 
 export function serviceNames(name: string): ServiceNames {
@@ -31,7 +37,20 @@ export function serviceNames(name: string): ServiceNames {
     snakeName: n.constantName.toLowerCase(),
     grantDatabase: n.constantName.toLowerCase().replaceAll('_', '\\_'),
     constantName: n.constantName,
+    migrationUser: migrationUser(n.constantName.toLowerCase()),
   };
+}
+
+const MIGRATION_USER_SUFFIX = '-migrate';
+/** MySQL's and TiDB's limit on an account's user name. */
+const DB_USER_MAX = 32;
+
+function migrationUser(snakeName: string): string {
+  const user = snakeName + MIGRATION_USER_SUFFIX;
+  if (user.length <= DB_USER_MAX) return user;
+  // A hash of the whole name keeps two long names that share a prefix apart.
+  const hash = createHash('sha256').update(snakeName).digest('hex').slice(0, 6);
+  return `${snakeName.slice(0, DB_USER_MAX - MIGRATION_USER_SUFFIX.length - hash.length - 1)}-${hash}${MIGRATION_USER_SUFFIX}`;
 }
 
 const SERVICE_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;

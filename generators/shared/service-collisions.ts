@@ -10,13 +10,16 @@ const SPELLINGS: Array<[keyof ServiceNames, string]> = [
   ['propertyName', 'variables in the generated code'],
 ];
 
-/** Each service also owns `<snake>_test`, its tests' database. */
-const TEST_DATABASE_SUFFIX = '_test';
+/** Names each service also gives to things of its own: its tests' database, its compose migration job. */
+const DERIVED: Array<{ key: keyof ServiceNames; suffix: string; own: string; derived: string }> = [
+  { key: 'snakeName', suffix: '_test', own: 'database', derived: 'test database' },
+  { key: 'name', suffix: '-migrate', own: 'compose service', derived: 'migration job' },
+];
 
 /**
  * Why a new service name cannot live beside the recorded ones, or undefined. Two names can differ and
  * still collide once spelled for a database (`a-1b` and `a1b` are both `A1B`), and a name can take
- * another service's test database (`orders-test` is `orders_test`).
+ * another service's test database (`orders-test` is `orders_test`) or migration job (`orders-migrate`).
  */
 export function serviceCollision(name: string, existing: readonly ServiceAnswers[]): string | undefined {
   const spellings = serviceNames(name);
@@ -30,11 +33,13 @@ export function serviceCollision(name: string, existing: readonly ServiceAnswers
       const [key, where] = shared;
       return `Service name "${name}" collides with service "${other.name}": both are "${spellings[key]}" as ${where}. Pick another name.`;
     }
-    if (spellings.snakeName === `${otherSpellings.snakeName}${TEST_DATABASE_SUFFIX}`) {
-      return `Service name "${name}" collides with service "${other.name}": its database "${spellings.snakeName}" is the test database of "${other.name}". Pick another name.`;
-    }
-    if (otherSpellings.snakeName === `${spellings.snakeName}${TEST_DATABASE_SUFFIX}`) {
-      return `Service name "${name}" collides with service "${other.name}": its test database would be "${otherSpellings.snakeName}", the database of "${other.name}". Pick another name.`;
+    for (const { key, suffix, own, derived } of DERIVED) {
+      if (spellings[key] === `${otherSpellings[key]}${suffix}`) {
+        return `Service name "${name}" collides with service "${other.name}": its ${own} "${spellings[key]}" is the ${derived} of "${other.name}". Pick another name.`;
+      }
+      if (otherSpellings[key] === `${spellings[key]}${suffix}`) {
+        return `Service name "${name}" collides with service "${other.name}": its ${derived} would be "${otherSpellings[key]}", the ${own} of "${other.name}". Pick another name.`;
+      }
     }
   }
   return undefined;

@@ -42,6 +42,11 @@ export interface ContainerSpec {
    * `{host}`, and for databases `{user}`, `{password}`, `{database}` (the service's own).
    */
   serviceEnv: Record<string, string>;
+  /**
+   * Databases only: the variables of a service's migration job (`<service>-migrate`), with the same
+   * placeholders; `{user}` and `{password}` are then the schema owner's, not the serving account's.
+   */
+  migrationEnv?: Record<string, string>;
   /** Databases only: the admin account that creates each service's database and user. */
   admin?: { user: string; passwordEnv?: string };
 }

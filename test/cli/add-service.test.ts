@@ -69,6 +69,11 @@ describe('startup-backend add service', () => {
     const password = /^PAYMENTS_DB_PASSWORD=(.+)$/m.exec(read(dir, '.env'))?.[1];
     expect(password).toMatch(/^[\w-]{20,}$/);
     expect(read(dir, 'services/payments/.env')).toContain(`mysql://payments:${password}@127.0.0.1:3306/payments\n`);
+    // And its schema owner's (the migration job's), a password of its own.
+    const ownerPassword = /^PAYMENTS_DB_MIGRATION_PASSWORD=(.+)$/m.exec(read(dir, '.env'))?.[1];
+    expect(ownerPassword).toMatch(/^[\w-]{20,}$/);
+    expect(ownerPassword).not.toBe(password);
+    expect(read(dir, 'services/payments/.env')).toContain(`MIGRATION_DATABASE_URL=mysql://payments-migrate:${ownerPassword}@127.0.0.1:3306/payments\n`);
     expect(read(dir, '.env')).toContain(/^ORDERS_DB_PASSWORD=(.+)$/m.exec(read(template, '.env'))![0]);
   });
 
@@ -181,13 +186,13 @@ describe('startup-backend add service', () => {
   it("a team line right where the new service's line goes: a conflict that keeps it, never a dropped line (case 2)", () => {
     const dir = repo();
     const teamLine = '      TEAM_AUDIT_PASSWORD: "${TEAM_AUDIT_PASSWORD:?set it in .env}"';
-    edit(dir, 'docker-compose.yml', (text) => text.replace(/^( {6}ORDERS_DB_PASSWORD: .*)$/m, `$1\n${teamLine}`));
+    edit(dir, 'docker-compose.yml', (text) => text.replace(/^( {6}ORDERS_DB_MIGRATION_PASSWORD: .*)$/m, `$1\n${teamLine}`));
     commitAll(dir);
     const result = addPayments(dir);
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/^CONFLICT +docker-compose\.yml$/m);
     const compose = read(dir, 'docker-compose.yml');
-    expect(compose).toMatch(new RegExp(`<<<<<<< yours\\n${teamLine.replace(/[$?{}()]/g, '\\$&')}\\n=======\\n {6}PAYMENTS_DB_PASSWORD: .*\\n>>>>>>> startup-backend\\n`));
+    expect(compose).toMatch(new RegExp(`<<<<<<< yours\\n${teamLine.replace(/[$?{}()]/g, '\\$&')}\\n=======\\n {6}PAYMENTS_DB_PASSWORD: .*\\n {6}PAYMENTS_DB_MIGRATION_PASSWORD: .*\\n>>>>>>> startup-backend\\n`));
   });
 
   it("ignored local files are never touched: .env values, a service's .env, other .env.* files (case 10)", () => {
@@ -199,9 +204,9 @@ describe('startup-backend add service', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(read(dir, '.env.staging')).toBe('DOCKER_HOST=ssh://deploy@staging\n');
     expect(read(dir, 'services/orders/.env')).toBe(before.orders);
-    // The root .env only gains the new service's key, at its end.
+    // The root .env only gains the new service's keys, at its end.
     expect(read(dir, '.env').startsWith(before.root)).toBe(true);
-    expect(read(dir, '.env').slice(before.root.length)).toMatch(/^PAYMENTS_DB_PASSWORD=[\w-]+\n$/);
+    expect(read(dir, '.env').slice(before.root.length)).toMatch(/^PAYMENTS_DB_PASSWORD=[\w-]+\nPAYMENTS_DB_MIGRATION_PASSWORD=[\w-]+\n$/);
   });
 
   it('merges a CRLF file and keeps its line endings (case 17)', () => {
@@ -269,6 +274,7 @@ describe('startup-backend add service', () => {
       ['a reserved name', ['mysql'], /Service name "mysql" .*Pick another/],
       ['an existing service', ['orders'], /Service "orders" already exists/],
       ["another service's test database", ['orders-test'], /collides with service "orders": its database "orders_test" is the test database of "orders"/],
+      ["another service's migration job", ['orders-migrate'], /collides with service "orders": its compose service "orders-migrate" is the migration job of "orders"/],
       ['an unknown rpc', ['payments', '--rpc', 'rest'], /Unknown --rpc value "rest"\. Valid values: grpc, thrift\./],
       ['an unknown option', ['payments', '--force'], /Unknown option --force/],
       ['two names', ['payments', 'ledger'], /Expected one service name, got 2/],

@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import http2 from 'node:http2';
 import * as net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { tempDir } from '../cli/run-cli.js';
 import {
   bounded, codeOf, createCaller, distModule, exitWithin, grpcHealthCheck, grpcService, killAllServices, loadUntil,
@@ -12,6 +13,7 @@ import {
   startHoldingProxy, SUITE_ENV, tally, thriftCallFrame, thriftRawCall, timed, waitFor,
   type Caller, type GeneratedService, type LogLine, type Outcome, type Rpc, type ServiceProcess,
 } from '../support/fault-harness.js';
+import { NODE24 } from '../support/node24.js';
 import { etcdGetPrefix, freePorts, startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../support/servers.js';
 
 /**
@@ -134,6 +136,69 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
       expect(result.errors.unknownId).toMatch(/^NotFound: /);
     }
   });
+
+  if (tests.grpc) {
+    it('17. least privilege (docker-compose.yml, the same for both RPCs): db-init gives the serving account rows only, even where an earlier release granted it everything; the service refuses to start with migrations pending (DB_MIGRATIONS=verify) and serves once api-migrate applied them as the schema owner', async () => {
+      const compose = parseYaml(await readFile(path.join(service.repo, 'docker-compose.yml'), 'utf8')) as {
+        services: Record<string, { command: string | string[]; environment: Record<string, string> }>;
+      };
+      const own = await startMariaDb();
+      try {
+        const passwords = { API_DB_PASSWORD: 'serving-secret', API_DB_MIGRATION_PASSWORD: 'owner-secret', DB_ROOT_PASSWORD: '' };
+        // The variables and the host compose gives each container, here: this MariaDB and these passwords.
+        const resolve = (value: string) =>
+          value.replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_, key: keyof typeof passwords) => passwords[key]).replace('@mysql:3306/', `@127.0.0.1:${own.port}/`);
+        const dbInit = String(compose.services['db-init']!.command).replaceAll('$$', '$').replace('-h mysql -P 3306', `-h 127.0.0.1 -P ${own.port}`);
+        const mariadbAs = (user: string, password: string, sql: string) =>
+          sh('mariadb', ['--no-defaults', '-h', '127.0.0.1', '-P', String(own.port), '-u', user, `--password=${password}`, '-e', sql], service.repo);
+        // What 0.10.0's db-init left behind: the serving account with every privilege on its database.
+        await own.query("CREATE DATABASE api; CREATE USER 'api'@'%' IDENTIFIED BY 'old'; GRANT ALL PRIVILEGES ON `api`.* TO 'api'@'%';");
+        for (let run = 0; run < 2; run++) {
+          const init = await sh('sh', ['-c', dbInit], service.repo, { MYSQL_PWD: '', ...passwords });
+          expect(init.status, init.output).toBe(0);
+        }
+        const servingEnv = Object.fromEntries(Object.entries(compose.services.api!.environment).map(([k, v]) => [k, resolve(v)]));
+        expect(servingEnv.DB_MIGRATIONS).toBe('verify');
+        const env = { ...baseEnv(), DATABASE_URL: servingEnv.DATABASE_URL!, DB_MIGRATIONS: 'verify' };
+        const early = await startService(service, { env, log: [], waitReady: false });
+        const exit = await exitWithin(early, 15_000);
+        const fatal = early.lines.map((l) => l.line).find((line) => line.includes('startup failed'));
+        expect(exit?.code).toBe(1);
+        expect(fatal).toContain('the schema lacks migrations 0001_create_items, 0002_add_request_id: apply them first (npm run migrate');
+
+        const job = compose.services['api-migrate']!;
+        expect(job.command).toEqual(['node', 'dist/migrate-main.js']);
+        const migrateEnv = Object.fromEntries(Object.entries(job.environment).map(([k, v]) => [k, resolve(v)]));
+        expect(migrateEnv.MIGRATION_DATABASE_URL).toMatch(/^mysql:\/\/api-migrate:owner-secret@127\.0\.0\.1:\d+\/api$/);
+        const unset = await sh(NODE24, ['dist/migrate-main.js'], service.dir, { MIGRATION_DATABASE_URL: '', DATABASE_URL: '' }, 60_000);
+        expect(unset.status).toBe(1);
+        expect(unset.output.trim()).toMatch(/^api: invalid configuration: MIGRATION_DATABASE_URL is required \(/);
+        const migrated = await sh(NODE24, ['dist/migrate-main.js'], service.dir, { ...migrateEnv, LOG_LEVEL: 'info' }, 60_000);
+        expect(migrated.status, migrated.output).toBe(0);
+        expect(migrated.output).toContain('database schema is up to date');
+
+        const serving = await startService(service, { env, log: [] });
+        const servingCaller = await createCaller(service, serving.address);
+        const created = await servingCaller.create({ name: name('least-privilege') });
+        await servingCaller.close();
+        const ddl = await mariadbAs('api', 'serving-secret', 'CREATE TABLE api.intruder (id INT)');
+        const drop = await mariadbAs('api', 'serving-secret', 'DROP TABLE api.items');
+        const ownerDdl = await mariadbAs('api-migrate', 'owner-secret', 'CREATE TABLE api.scratch (id INT); DROP TABLE api.scratch');
+        report(rpc, '17-least-privilege', {
+          verifyWithPending: fatal && (JSON.parse(fatal) as { msg: string }).msg, created: created.ok, servingCreateTable: ddl.status, servingDropTable: drop.status, ownerDdl: ownerDdl.status,
+        });
+        expect(created.ok).toBe(true);
+        expect(ddl.status).not.toBe(0);
+        expect(ddl.output).toMatch(/CREATE command denied to user 'api'/);
+        expect(drop.status).not.toBe(0);
+        expect(drop.output).toMatch(/DROP command denied to user 'api'/);
+        expect(ownerDdl.status, ownerDdl.output).toBe(0);
+        await serving.kill();
+      } finally {
+        await own.stop();
+      }
+    });
+  }
 
     it('1. deadline: 20 CreateItem calls with a 1 ms deadline all fail DEADLINE_EXCEEDED (or CANCELLED); retried with their requestIds they give 20 items, 20 rows, no duplicate', async () => {
     // A deadline is ambiguous for a write: the server may commit in the instant before it learns the caller

@@ -279,6 +279,46 @@ describe.each(REPOS)('gateway and logging profile ($rpc, $services)', (repo) => 
     expect(gateway.volumes).toEqual([`${gatewayConf}:/etc/nginx/nginx.conf:ro`, `${servicesDir}:/etc/nginx/services:ro`]);
   });
 
+  it('migrates as the schema owner: a <service>-migrate job per service before it, the service only verifying, with the rows-only account', () => {
+    const { services } = composeConfig(rendered.dir);
+    const env = readFileSync(path.join(rendered.dir, '.env'), 'utf8');
+    const secret = (key: string) => new RegExp(`^${key}=(.+)$`, 'm').exec(env)?.[1];
+    const dbInit = String(services['db-init']!.command);
+    for (const { name } of rendered.services) {
+      const { snakeName, constantName, migrationUser } = serviceNames(name);
+      const [servingPassword, ownerPassword] = [secret(`${constantName}_DB_PASSWORD`), secret(`${constantName}_DB_MIGRATION_PASSWORD`)];
+      expect(ownerPassword, name).toMatch(/^[\w-]{20,}$/);
+      expect(ownerPassword).not.toBe(servingPassword);
+      expect(migrationUser.length).toBeLessThanOrEqual(32);
+      const job = services[`${name}-migrate`]!;
+      expect(job.command).toEqual(['node', 'dist/migrate-main.js']);
+      expect(job.environment!.MIGRATION_DATABASE_URL).toMatch(new RegExp(`^mysql://${migrationUser}:${ownerPassword}@(mysql:3306|tidb:4000)/${snakeName}$`));
+      expect(job.depends_on).toEqual({ 'db-init': expect.objectContaining({ condition: 'service_completed_successfully' }) });
+      const service = services[name]!;
+      expect(service.environment!.DATABASE_URL).toMatch(new RegExp(`^mysql://${snakeName}:${servingPassword}@`));
+      expect(service.environment!.DB_MIGRATIONS).toBe('verify');
+      expect(service.environment!.MIGRATION_DATABASE_URL).toBeUndefined();
+      expect(service.depends_on![`${name}-migrate`]).toEqual(expect.objectContaining({ condition: 'service_completed_successfully' }));
+      expect(dbInit).toContain(`CREATE USER IF NOT EXISTS '${migrationUser}'@'%'`);
+      expect(dbInit).toContain(`GRANT SELECT, INSERT, UPDATE, DELETE ON \\\`${serviceNames(name).grantDatabase}\\\`.* TO '${snakeName}'@'%'`);
+    }
+  });
+
+  it("gives every container deploy.sh starts an image: its override names the migration jobs' too (docker-compose config, --no-build)", () => {
+    const override = path.join(rendered.dir, 'deploy-override.yml');
+    const deployScript = readFileSync(path.join(rendered.dir, 'scripts/deploy.sh'), 'utf8');
+    expect(deployScript).toContain('echo "  $service-migrate:"');
+    writeFileSync(override, ['services:', ...rendered.services.flatMap(({ name }) => [
+      `  ${name}:`, `    image: "registry.example.com/acme/${name}:v1"`, `  ${name}-migrate:`, `    image: "registry.example.com/acme/${name}:v1"`,
+    ])].join('\n') + '\n');
+    const result = run('docker-compose', ['-f', 'docker-compose.yml', '-f', override, 'config'], { cwd: rendered.dir });
+    expect(result.status, result.output).toBe(0);
+    const { services } = parse(result.stdout) as ComposeConfig;
+    for (const [name, service] of Object.entries(services)) {
+      if ((service as { build?: unknown }).build !== undefined) expect(service.image, name).toMatch(/^registry\.example\.com\//);
+    }
+  });
+
   it('has a compose stack that docker-compose config -q accepts, plain and with --profile logging', () => {
     for (const args of [['config', '-q'], ['--profile', 'logging', 'config', '-q']]) {
       const result = run('docker-compose', args, { cwd: rendered.dir });

@@ -111,6 +111,16 @@ describe('service names', () => {
       snakeName: 'order_book',
       grantDatabase: 'order\\_book',
       constantName: 'ORDER_BOOK',
+      migrationUser: 'order_book-migrate',
     });
+  });
+
+  it('keeps the migration account within MySQL\'s 32 characters, two long names apart', () => {
+    const long = 'settlement-reconciliation-ab'; // 28 characters: with "-migrate" 36
+    const sibling = 'settlement-reconciliation-ac';
+    expect(serviceNames(long).migrationUser).toMatch(/^settlement_reconc-[0-9a-f]{6}-migrate$/);
+    expect(serviceNames(long).migrationUser).toHaveLength(32);
+    expect(serviceNames(sibling).migrationUser).not.toBe(serviceNames(long).migrationUser);
+    expect(serviceNames('a'.repeat(24)).migrationUser).toBe(`${'a'.repeat(24)}-migrate`);
   });
 });

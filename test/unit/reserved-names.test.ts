@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { StackChoices } from '../../generators/shared/choices.js';
-import { validateServiceName } from '../../generators/shared/names.js';
+import { serviceNames, validateServiceName } from '../../generators/shared/names.js';
 import { composeTemplateServices, reservedNames, SQL_RESERVED_WORDS } from '../../generators/shared/reserved-names.js';
 import { opsGenerator } from '../../generators/ops/generator.js';
 import { projectVariables, renderFolder } from '../../generators/shared/render.js';
@@ -85,7 +85,7 @@ describe('the stack-service entries are the services of the real compose file', 
       const dir = renderRepo(['api', 'order-book'], choices);
       const result = run('docker-compose', [...PROFILES, 'config', '--services'], { cwd: dir });
       expect(result.status, result.output).toBe(0);
-      const services = result.stdout.trim().split('\n').filter((name) => !['api', 'order-book'].includes(name));
+      const services = result.stdout.trim().split('\n').filter((name) => !['api', 'order-book'].flatMap((app) => [app, `${app}-migrate`]).includes(name));
       expect(services.filter((name) => !stackNames.includes(name)), 'services missing from the table').toEqual([]);
       for (const name of services) resolved.add(name);
     }
@@ -183,7 +183,10 @@ async function runDbInit(dir: string, script = dbInitScript(dir), extraClientArg
   const env = { ...readEnv(dir), ...overrides };
   await db.query(`ALTER USER 'root'@'%' IDENTIFIED BY '${env.DB_ROOT_PASSWORD}';`);
   const finalScript = extraClientArgs ? script.replace('<<SQL', `${extraClientArgs} <<SQL`) : script;
-  const result = spawnSync('sh', ['-c', finalScript], {
+  // A file, not `sh -c`: a stack of every reserved word makes a script over the kernel's limit for one argument.
+  const file = path.join(tempDir('csb-db-init-'), 'db-init.sh');
+  writeFileSync(file, finalScript);
+  const result = spawnSync('sh', [file], {
     encoding: 'utf8', timeout: 60_000, env: { ...env, PATH: `${wrapperDir}:${process.env.PATH}` },
   });
   return { status: result.status, output: `${result.stdout}${result.stderr}${result.error ? String(result.error) : ''}` };
@@ -216,10 +219,11 @@ describe('refused database names break or weaken the real database (MariaDB, as 
     const result = await runDbInit(dir);
     expect(result.status, result.output).toBe(0);
     const env = readEnv(dir);
-    const snake = name.replaceAll('-', '_');
-    const access = asUser(snake, env[`${snake.toUpperCase()}_DB_PASSWORD`]!, sql);
+    // The schema owner's account: the one that gets every privilege on the service's database.
+    const { constantName, migrationUser } = serviceNames(name);
+    const access = asUser(migrationUser, env[`${constantName}_DB_MIGRATION_PASSWORD`]!, sql);
     expect(access.status, access.output).toBe(0);
-    expect(asUser('api', env.API_DB_PASSWORD!, sql).status, 'an ordinary service is denied the same').not.toBe(0);
+    expect(asUser('api-migrate', env.API_DB_MIGRATION_PASSWORD!, sql).status, 'an ordinary service is denied the same').not.toBe(0);
   });
 
   it('"information-schema": db-init fails, so no service starts', async () => {
@@ -233,8 +237,9 @@ describe('refused database names break or weaken the real database (MariaDB, as 
     expect(readFileSync(path.join(dir, 'ops/mariadb/audit.cnf'), 'utf8')).toMatch(/^server_audit_excl_users = healthcheck$/m);
     expect((await runDbInit(dir)).status).toBe(0);
     const env = readEnv(dir);
-    expect(asUser('api', env.API_DB_PASSWORD!, 'CREATE TABLE api.audited_api (id INT)').status).toBe(0);
-    expect(asUser('healthcheck', env.HEALTHCHECK_DB_PASSWORD!, 'CREATE TABLE healthcheck.audited_hc (id INT)').status).toBe(0);
+    // The serving account's DDL, on the one database where it may change the schema: its tests' own.
+    expect(asUser('api', env.API_DB_PASSWORD!, 'CREATE TABLE api_test.audited_api (id INT)').status).toBe(0);
+    expect(asUser('healthcheck', env.HEALTHCHECK_DB_PASSWORD!, 'CREATE TABLE healthcheck_test.audited_hc (id INT)').status).toBe(0);
     await expect.poll(() => (existsSync(auditLog) ? readFileSync(auditLog, 'utf8') : ''), { timeout: 5_000 }).toContain('audited_api');
     expect(readFileSync(auditLog, 'utf8')).not.toContain('audited_hc');
   });
@@ -330,12 +335,18 @@ describe('accepted names work with the real tools', () => {
     expect(result.status, result.output).toBe(0);
     const env = readEnv(dir);
     for (const name of SAMPLE) {
-      const snake = name.replaceAll('-', '_');
-      const password = env[`${snake.toUpperCase()}_DB_PASSWORD`]!;
-      const own = asUser(snake, password, `CREATE TABLE \`${snake}\`.items (id INT); SELECT COUNT(*) FROM \`${snake}\`.items`);
-      expect(own.status, `${name}: ${own.output}`).toBe(0);
-      expect(asUser(snake, password, 'SELECT COUNT(*) FROM mysql.global_priv').status, name).not.toBe(0);
-      expect(asUser(snake, password, 'CREATE TABLE sys.intruder (id INT)').status, name).not.toBe(0);
+      const { snakeName: snake, constantName, migrationUser } = serviceNames(name);
+      const [password, ownerPassword] = [env[`${constantName}_DB_PASSWORD`]!, env[`${constantName}_DB_MIGRATION_PASSWORD`]!];
+      // The schema owner makes the table; the serving account may use its rows, and change no schema.
+      const schema = asUser(migrationUser, ownerPassword, `CREATE TABLE \`${snake}\`.items (id INT)`);
+      expect(schema.status, `${name}: ${schema.output}`).toBe(0);
+      const rows = asUser(snake, password, `INSERT INTO \`${snake}\`.items VALUES (1); SELECT COUNT(*) FROM \`${snake}\`.items`);
+      expect(rows.status, `${name}: ${rows.output}`).toBe(0);
+      expect(asUser(snake, password, `CREATE TABLE \`${snake}\`.intruder (id INT)`).status, name).not.toBe(0);
+      for (const [user, secret] of [[snake, password], [migrationUser, ownerPassword]] as const) {
+        expect(asUser(user, secret, 'SELECT COUNT(*) FROM mysql.global_priv').status, user).not.toBe(0);
+        expect(asUser(user, secret, 'CREATE TABLE sys.intruder (id INT)').status, user).not.toBe(0);
+      }
     }
   });
 
@@ -345,33 +356,36 @@ describe('accepted names work with the real tools', () => {
     // MariaDB reserves OFFSET and RETURNING, MySQL 8.0 and TiDB do not: quoting is what makes them work.
     const lines = unquoted(dbInitScript(dir)).split('<<SQL\n')[1]!.split('\n');
     const failing = [...old.output.matchAll(/^ERROR 1064 \(\w+\) at line (\d+)/gm)].map(([, line]) => lines[Number(line) - 1]!);
-    expect(failing).toEqual([
-      expect.stringContaining('EXISTS offset '), expect.stringContaining('ON offset.*'),
-      expect.stringContaining('EXISTS returning '), expect.stringContaining('ON returning.*'),
-    ]);
+    // Each database's CREATE, then every grant and revoke on it (the owner's, and the serving account's three).
+    expect(failing).toEqual(['offset', 'returning'].flatMap((word) => [
+      expect.stringContaining(`EXISTS ${word} `), ...Array.from({ length: 4 }, () => expect.stringContaining(`ON ${word}.*`)),
+    ]));
     const env = readEnv(dir);
     expect(asUser('m_sql', env.M_SQL_DB_PASSWORD!, 'SELECT COUNT(*) FROM mysql.global_priv').status).toBe(0);
-    expect(asUser('s_s', env.S_S_DB_PASSWORD!, 'CREATE TABLE sys.intruder (id INT)').status).toBe(0);
-    await db.query("REVOKE ALL PRIVILEGES ON `m_sql`.* FROM 'm_sql'@'%';\nREVOKE ALL PRIVILEGES ON `s_s`.* FROM 's_s'@'%';\n");
+    expect(asUser('s_s-migrate', env.S_S_DB_MIGRATION_PASSWORD!, 'CREATE TABLE sys.intruder (id INT)').status).toBe(0);
+    await db.query(['m_sql', 's_s'].flatMap((user) => [user, `${user}-migrate`].map((account) => `REVOKE ALL PRIVILEGES ON \`${user}\`.* FROM '${account}'@'%';\n`)).join(''));
   });
 
   // my_ql and mys_l, as GRANT patterns, both match `mysql`: the README statements must escape them too.
   it.each([['my-ql', 'mysql'], ['mys-l', 'tidb']] as const)(
     'the README\'s database statements for %j (--db %s) run on MariaDB and grant its database only',
     async (name, database) => {
-      const readme = readFileSync(path.join(renderRepo([name], { db: database }), 'README.md'), 'utf8');
-      const password = 'readme-secret';
-      // MySQL: a ```sql block to paste into a client. TiDB: a heredoc, which the shell turns into SQL.
-      const sql = database === 'mysql'
-        ? /```sql\n(CREATE DATABASE[\s\S]*?)```/.exec(readme)![1]!.replace(/<password from [^>]+>/, password)
-        : run('sh', ['-c', `mysql() { cat; }\n${/\n(mysql -h 127\.0\.0\.1 -P 4000 -u root <<SQL\n[\s\S]*?\nSQL)\n/.exec(readme)![1]!}`], {
-          env: { DB_PASSWORD: password },
-        }).stdout;
+      const dir = renderRepo([name], { db: database });
+      const readme = readFileSync(path.join(dir, 'README.md'), 'utf8');
+      // The README's shell block, its client given the SQL it would send (docker's and mysql's stdin), run where
+      // its `password` function finds services/<name>/.env.
+      const block = /```sh\n(docker run -d --name (?:mysql|tidb) [\s\S]*?\nSQL)\n```/.exec(readme)![1]!;
+      const sql = run('sh', ['-c', `docker() { [ "$1" = exec ] && cat; return 0; }\nmysql() { cat; }\n${block}`], { cwd: dir }).stdout;
       expect(sql).toMatch(/^CREATE DATABASE (IF NOT EXISTS )?`[a-z_]+` /);
       await db.query(sql);
-      const snake = name.replaceAll('-', '_');
-      expect(asUser(snake, password, `CREATE TABLE \`${snake}\`.items (id INT)`).status).toBe(0);
-      expect(asUser(snake, password, 'SELECT COUNT(*) FROM mysql.global_priv').status).not.toBe(0);
+      const { snakeName: snake, migrationUser } = serviceNames(name);
+      const serviceEnv = readFileSync(path.join(dir, 'services', name, '.env'), 'utf8');
+      const passwordOf = (key: string) => decodeURIComponent(new URL(new RegExp(`^${key}=(.+)$`, 'm').exec(serviceEnv)![1]!).password);
+      expect(asUser(migrationUser, passwordOf('MIGRATION_DATABASE_URL'), `CREATE TABLE \`${snake}\`.items (id INT)`).status).toBe(0);
+      expect(asUser(snake, passwordOf('DATABASE_URL'), `INSERT INTO \`${snake}\`.items VALUES (1)`).status).toBe(0);
+      expect(asUser(snake, passwordOf('DATABASE_URL'), `CREATE TABLE \`${snake}\`.intruder (id INT)`).status).not.toBe(0);
+      expect(asUser(snake, passwordOf('DATABASE_URL'), 'SELECT COUNT(*) FROM mysql.global_priv').status).not.toBe(0);
+      expect(asUser(migrationUser, passwordOf('MIGRATION_DATABASE_URL'), 'SELECT COUNT(*) FROM mysql.global_priv').status).not.toBe(0);
     },
   );
 

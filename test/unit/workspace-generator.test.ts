@@ -48,7 +48,7 @@ describe('workspace generator (in-memory tree)', () => {
     const example = files.get('services/api/.env.example')?.toString() ?? '';
     const urls = example.split('\n').filter((l) => /^[A-Z_]*DATABASE_URL=/.test(l));
     expect(urls.length).toBeGreaterThan(0);
-    for (const line of urls) expect(line).toMatch(/^[A-Z_]+=mysql:\/\/api:change-me-api-db@/);
+    for (const line of urls) expect(line).toMatch(/^[A-Z_]+=mysql:\/\/api(-migrate)?:change-me-api-db(-migration)?@/);
   });
 
   it.each([

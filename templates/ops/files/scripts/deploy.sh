@@ -121,6 +121,9 @@ fi
     echo "    labels:"
     echo "      $LABEL.image-tag: \"$tag\""
     echo "      $LABEL.previous-image-tag: \"$previous\""
+    # Its migration job runs the same image first (compose starts it as a dependency, and waits).
+    echo "  $service-migrate:"
+    echo "    image: \"$IMAGE_PREFIX/$service:$tag\""
   done
 } >"$override"
 

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 
 import { type Config, SERVICE_NAME } from "./config.js";
-import { migrate } from "./db/migrate.js";
-import { closeDbPool, createDbPool, databaseProbe, poolStats } from "./db/pool.js";
+import { migrate, migrateAs, pendingMigrations } from "./db/migrate.js";
+import { closeDbPool, createDbPool, databaseProbe, type DbPool, poolStats } from "./db/pool.js";
 import { type OpsServer, type Readiness, startOpsServer } from "./http/ops-server.js";
 import { SqlItemsRepository } from "./items/items-repository.js";
 import { ItemsService } from "./items/items-service.js";
@@ -29,6 +29,22 @@ const DEPENDENCY_TIMEOUT_MS = 3_000;
 const POOL_CLOSE_TIMEOUT_MS = 1_000;
 /** How often the RPC server's own health check is brought up to date when nobody asks /readyz. */
 const HEALTH_REFRESH_MS = 5_000;
+
+/** Brings the schema up to date, or (DB_MIGRATIONS=verify) checks that its owner already did. */
+async function prepareSchema(config: Config, pool: DbPool, logger: Logger): Promise<void> {
+  if (config.migrations === "verify") {
+    const pending = await pendingMigrations(pool);
+    if (pending.length > 0) {
+      throw new Error(
+        `the schema lacks migrations ${pending.join(", ")}: apply them first (npm run migrate, as the account of MIGRATION_DATABASE_URL)`,
+      );
+    }
+    return;
+  }
+  await (config.migrationDatabaseUrl === undefined
+    ? migrate(pool, { logger })
+    : migrateAs(config.migrationDatabaseUrl, { logger }));
+}
 
 export interface AppOptions {
   readonly logger?: Logger;
@@ -144,7 +160,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         readiness,
       }),
     );
-    await dependency(`database at ${new URL(config.databaseUrl).host}`, () => migrate(pool, { logger }));
+    await dependency(`database at ${new URL(config.databaseUrl).host}`, () => prepareSchema(config, pool, logger));
     const items = new ItemsService(new SqlItemsRepository(pool));
     const server = await dependency(`RPC port ${String(config.rpcPort)}`, () =>
       startRpcServer({

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { RowDataPacket } from "mysql2/promise";
 
 import type { Logger } from "../logger.js";
-import type { DbPool } from "./pool.js";
+import { createDbPool, type DbPool } from "./pool.js";
 
 /** The service's migrations/ folder (same relative path from src/ and dist/). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations/", import.meta.url));
@@ -79,6 +79,44 @@ export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
   return migrations;
 }
 
+const label = (migration: Migration): string => `${migration.version}_${migration.name}`;
+
+/** The migrations not applied yet; throws if an applied one has changed since. */
+function unapplied(migrations: readonly Migration[], appliedRows: readonly AppliedRow[]): Migration[] {
+  const applied = new Map(appliedRows.map((row) => [row.version, row.checksum]));
+  return migrations.filter((migration) => {
+    const checksum = applied.get(migration.version);
+    if (checksum !== undefined && checksum !== migration.checksum) {
+      throw new Error(`migration ${label(migration)} changed after it was applied; add a new migration instead`);
+    }
+    return checksum === undefined;
+  });
+}
+
+/**
+ * For DB_MIGRATIONS=verify: the migrations the database lacks (`0002_add_request_id`), read with the
+ * serving account, which may not create tables.
+ */
+export async function pendingMigrations(pool: DbPool, dir: string = MIGRATIONS_DIR): Promise<string[]> {
+  const migrations = await loadMigrations(dir);
+  const [tables] = await pool.query<RowDataPacket[]>(
+    "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'",
+  );
+  if (tables.length === 0) return migrations.map(label);
+  const [rows] = await pool.query<AppliedRow[]>("SELECT version, checksum FROM schema_migrations");
+  return unapplied(migrations, rows).map(label);
+}
+
+/** Applies the migrations as another account (the schema's owner), over a connection of its own. */
+export async function migrateAs(url: string, options: MigrateOptions): Promise<string[]> {
+  const pool = createDbPool({ url, connectionLimit: 1, queueLimit: 1 });
+  try {
+    return await migrate(pool, options);
+  } finally {
+    await pool.end();
+  }
+}
+
 /**
  * Applies pending migrations in version order and returns their versions.
  * Holds a named lock (GET_LOCK) on one connection meanwhile, so replicas that
@@ -109,18 +147,9 @@ export async function migrate(pool: DbPool, options: MigrateOptions): Promise<st
         )`,
       );
       const [rows] = await connection.query<AppliedRow[]>("SELECT version, checksum FROM schema_migrations");
-      const applied = new Map(rows.map((row) => [row.version, row.checksum]));
       const appliedNow: string[] = [];
-      for (const migration of migrations) {
-        const label = `${migration.version}_${migration.name}`;
-        const checksum = applied.get(migration.version);
-        if (checksum !== undefined) {
-          if (checksum !== migration.checksum) {
-            throw new Error(`migration ${label} changed after it was applied; add a new migration instead`);
-          }
-          continue;
-        }
-        logger.info({ migration: label }, "applying migration");
+      for (const migration of unapplied(migrations, rows)) {
+        logger.info({ migration: label(migration) }, "applying migration");
         for (const statement of migration.statements) {
           await connection.query(statement);
         }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { migrate, MIGRATIONS_DIR } from "../../src/db/migrate.js";
+import { migrate, migrateAs, MIGRATIONS_DIR, pendingMigrations } from "../../src/db/migrate.js";
 import { createDbPool, type DbPool } from "../../src/db/pool.js";
 import { silentLogger } from "../helpers.js";
 import {
@@ -54,6 +54,12 @@ describe.skipIf(!runIntegration)(integrationTitle("migrations against a real dat
       "apple",
       new Date(0),
     ]);
+  });
+
+  it("tells what is pending (DB_MIGRATIONS=verify), and nothing once the owner's account applied them", async () => {
+    expect(await pendingMigrations(pool)).toEqual(["0001_create_items", "0002_add_request_id"]);
+    expect(await migrateAs(env.databaseUrl, { logger: silentLogger })).toEqual(["0001", "0002"]);
+    expect(await pendingMigrations(pool)).toEqual([]);
   });
 
   it("lets concurrent runs apply each migration exactly once (GET_LOCK)", async () => {

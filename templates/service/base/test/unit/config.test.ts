@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { ConfigError, loadConfig, loadMigrationConfig } from "../../src/config.js";
 import { DEFAULT_RPC_SETTINGS } from "../../src/rpc/settings.js";
 import {
   expectedRegistryConnection,
@@ -10,14 +10,18 @@ import {
   validRegistryEnv,
 } from "../registry-fixtures.js";
 
+const owner = "mysql://<%= service.migrationUser %>:secret@db.internal:3306/<%= service.snakeName %>";
 const minimal = {
   DATABASE_URL: "mysql://<%= service.snakeName %>:secret@db.internal:3306/<%= service.snakeName %>",
   ...validRegistryEnv,
 };
 
-function configError(env: Record<string, string | undefined>): string {
+function configError(
+  env: Record<string, string | undefined>,
+  load: (env: Record<string, string | undefined>) => unknown = loadConfig,
+): string {
   try {
-    loadConfig(env);
+    load(env);
   } catch (error) {
     if (error instanceof ConfigError) {
       return error.message;
@@ -32,6 +36,8 @@ describe("loadConfig", () => {
     const config = loadConfig({ ...minimal, ADVERTISE_HOST: "10.0.0.7" });
     expect(config).toEqual({
       databaseUrl: minimal.DATABASE_URL,
+      migrationDatabaseUrl: undefined,
+      migrations: "apply",
       registry: expectedRegistryConnection,
       rpcPort: <%= service.rpcPort %>,
       rpc: DEFAULT_RPC_SETTINGS,
@@ -62,8 +68,12 @@ describe("loadConfig", () => {
       REGISTRY_TTL_SECONDS: "30",
       DEREGISTER_DELAY_MS: "500",
       SHUTDOWN_TIMEOUT_MS: "2500",
+      MIGRATION_DATABASE_URL: owner,
+      DB_MIGRATIONS: "verify",
     });
     expect(config).toMatchObject({
+      migrationDatabaseUrl: owner,
+      migrations: "verify",
       rpcPort: 6000,
       httpPort: 0,
       advertiseHost: "<%= service.name %>-0.<%= service.name %>",
@@ -99,6 +109,8 @@ describe("loadConfig", () => {
       HTTP_PORT: "http",
       LOG_LEVEL: "loud",
       SERVICE_INSTANCE_ID: "has spaces",
+      MIGRATION_DATABASE_URL: "postgres://owner:hunter3@db/<%= service.snakeName %>",
+      DB_MIGRATIONS: "later",
     });
     expect(message).not.toContain("\n");
     expect(message).not.toContain("hunter2");
@@ -110,5 +122,30 @@ describe("loadConfig", () => {
     expect(message).toContain("HTTP_PORT must be an integer between 0 and 65535");
     expect(message).toContain("LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent");
     expect(message).toContain("SERVICE_INSTANCE_ID must be 1-128 characters");
+    expect(message).not.toContain("hunter3");
+    expect(message).toContain("MIGRATION_DATABASE_URL must be a mysql:// URL");
+    expect(message).toContain("DB_MIGRATIONS must be one of apply, verify");
+  });
+});
+
+describe("loadMigrationConfig (npm run migrate)", () => {
+  it("takes the schema owner's account, else DATABASE_URL's", () => {
+    expect(loadMigrationConfig({ ...minimal, MIGRATION_DATABASE_URL: owner })).toEqual({
+      databaseUrl: owner,
+      logLevel: "info",
+    });
+    expect(loadMigrationConfig({ DATABASE_URL: minimal.DATABASE_URL, LOG_LEVEL: "warn" })).toEqual({
+      databaseUrl: minimal.DATABASE_URL,
+      logLevel: "warn",
+    });
+  });
+
+  it("needs one of them, and names the variable", () => {
+    expect(configError({}, loadMigrationConfig)).toMatch(
+      /^invalid configuration: MIGRATION_DATABASE_URL is required \(/,
+    );
+    expect(configError({ MIGRATION_DATABASE_URL: "file:///x" }, loadMigrationConfig)).toBe(
+      "invalid configuration: MIGRATION_DATABASE_URL must be a mysql:// URL",
+    );
   });
 });
