@@ -11,6 +11,7 @@ import { createMetrics } from "./metrics.js";
 import { createRegistry, describeRegistry } from "./registry/factory.js";
 import { type RpcServer, startRpcServer } from "./rpc/server.js";
 import { StartupError } from "./startup-error.js";
+import { TimeoutError, withTimeout } from "./timeout.js";
 
 export interface App {
   readonly instanceId: string;
@@ -79,34 +80,23 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const database = await databaseReady();
     const registered = registry.isRegistered();
     const ready = accepting && database;
-    rpc?.setServing(ready);
+    rpc?.setServing?.(ready);
     return { ready, checks: { accepting, database, registered } };
   };
-  const healthRefresh = setInterval(() => {
-    void readiness();
-  }, HEALTH_REFRESH_MS);
-  healthRefresh.unref();
+  // Only a transport with a health check of its own needs it kept up to date between probes.
+  let healthRefresh: NodeJS.Timeout | undefined;
 
   /** Runs one shutdown step for at most timeoutMs; true when it failed or had to be abandoned. */
   const step = async (name: string, action: () => Promise<boolean | void>, timeoutMs: number): Promise<boolean> => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => {
-        resolve("late");
-      }, timeoutMs);
-    });
     try {
-      const outcome = await Promise.race([action(), late]);
-      if (outcome === "late") {
-        logger.warn({ timeoutMs }, `shutdown step abandoned after its time limit: ${name}`);
-        return true;
-      }
-      return outcome === true;
+      return (await withTimeout(action(), timeoutMs, name)) === true;
     } catch (error) {
-      logger.error({ err: error }, `shutdown step failed: ${name}`);
+      if (error instanceof TimeoutError) {
+        logger.warn({ timeoutMs }, `shutdown step abandoned after its time limit: ${name}`);
+      } else {
+        logger.error({ err: error }, `shutdown step failed: ${name}`);
+      }
       return true;
-    } finally {
-      clearTimeout(timer);
     }
   };
 
@@ -120,7 +110,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const wasAccepting = accepting;
     accepting = false;
     clearInterval(healthRefresh);
-    rpc?.setServing(false);
+    rpc?.setServing?.(false);
     let forced = await deregister();
     if (wasAccepting && config.deregisterDelayMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, config.deregisterDelayMs));
@@ -173,6 +163,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       }),
     );
     rpc = server;
+    if (server.setServing !== undefined) {
+      healthRefresh = setInterval(() => {
+        void readiness();
+      }, HEALTH_REFRESH_MS);
+      healthRefresh.unref();
+    }
     const instance = { id: instanceId, host: config.advertiseHost, port: server.port, protocol: server.protocol };
     await dependency(`registry (${describeRegistry(config.registry)})`, () =>
       registry.register(SERVICE_NAME, instance),
@@ -193,7 +189,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     stop: () => (stopping ??= shutdown()),
     deregister: async () => {
       accepting = false;
-      rpc?.setServing(false);
+      rpc?.setServing?.(false);
       await deregister();
     },
   };

@@ -1,6 +1,7 @@
 import { createPool, type Pool } from "mysql2/promise";
 
 import type { PoolStats } from "../metrics.js";
+import { withTimeout } from "../timeout.js";
 
 export type DbPool = Pool;
 
@@ -35,7 +36,7 @@ export function databaseProbe(pool: DbPool, timeoutMs = 2_000): () => Promise<bo
   let running: Promise<boolean> | undefined;
   const ping = async (): Promise<boolean> => {
     try {
-      await withTimeout(pool.query("SELECT 1"), timeoutMs);
+      await withTimeout(pool.query("SELECT 1"), timeoutMs, "the database");
       return true;
     } catch {
       return false;
@@ -52,7 +53,7 @@ export function databaseProbe(pool: DbPool, timeoutMs = 2_000): () => Promise<bo
  */
 export async function closeDbPool(pool: DbPool, timeoutMs: number): Promise<boolean> {
   try {
-    await withTimeout(pool.end(), timeoutMs);
+    await withTimeout(pool.end(), timeoutMs, "closing the database pool");
     return false;
   } catch {
     for (const connection of connectionsOf(pool)) {
@@ -60,18 +61,6 @@ export async function closeDbPool(pool: DbPool, timeoutMs: number): Promise<bool
     }
     return true;
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`no answer from the database within ${String(timeoutMs)} ms`));
-    }, timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => {
-    clearTimeout(timer);
-  });
 }
 
 /**

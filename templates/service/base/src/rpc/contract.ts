@@ -30,8 +30,8 @@ export interface RpcServer {
   readonly port: number;
   /** What it speaks, as registered: "grpc" or "thrift". */
   readonly protocol: string;
-  /** Tells the transport's own health check (gRPC's health service) whether the instance is ready. */
-  setServing(serving: boolean): void;
+  /** Tells the transport's own health check (gRPC's health service) whether the instance is ready; absent without one. */
+  setServing?(serving: boolean): void;
   /** Stops accepting calls, waits for in-flight ones, forces after timeoutMs; true when it had to force. */
   stop(timeoutMs: number): Promise<boolean>;
 }

@@ -105,11 +105,11 @@ describe("gRPC health and reflection", () => {
     const { server, client, address } = await serve(new InMemoryItemsRepository());
     try {
       expect(await healthOf(address, "")).toBe("NOT_SERVING");
-      server.setServing(true);
+      server.setServing?.(true);
       expect(await healthOf(address, "")).toBe("SERVING");
       expect(await healthOf(address, SERVICE)).toBe("SERVING");
       expect(await healthOf(address, "no.such.Service")).toBe("NOT_FOUND");
-      server.setServing(false);
+      server.setServing?.(false);
       expect(await healthOf(address, "")).toBe("NOT_SERVING");
     } finally {
       await client.close();

@@ -172,8 +172,7 @@ export async function startRpcServer(
   return {
     port,
     protocol: "thrift",
-    // Thrift has no standard health service: readiness is the ops server's /readyz only.
-    setServing: () => undefined,
+    // No setServing: Thrift has no standard health service, readiness is the ops server's /readyz only.
     stop: (timeoutMs) => (stopped ??= stop(timeoutMs)),
   };
 }
