@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import http2 from 'node:http2';
 import * as net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { tempDir } from '../cli/run-cli.js';
 import {
   bounded, codeOf, createCaller, distModule, exitWithin, grpcHealthCheck, grpcService, killAllServices, loadUntil,
@@ -13,6 +12,7 @@ import {
   startHoldingProxy, SUITE_ENV, tally, thriftCallFrame, thriftRawCall, timed, waitFor,
   type Caller, type GeneratedService, type LogLine, type Outcome, type Rpc, type ServiceProcess,
 } from '../support/fault-harness.js';
+import { dbInitScript, readComposeFile } from '../support/compose-file.js';
 import { NODE24 } from '../support/node24.js';
 import { etcdGetPrefix, freePorts, startEtcd, startMariaDb, type EtcdServer, type MariaDb } from '../support/servers.js';
 
@@ -139,16 +139,14 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
 
   if (tests.grpc) {
     it('17. least privilege (docker-compose.yml, the same for both RPCs): db-init gives the serving account rows only, even where an earlier release granted it everything; the service refuses to start with migrations pending (DB_MIGRATIONS=verify) and serves once api-migrate applied them as the schema owner', async () => {
-      const compose = parseYaml(await readFile(path.join(service.repo, 'docker-compose.yml'), 'utf8')) as {
-        services: Record<string, { command: string | string[]; environment: Record<string, string> }>;
-      };
+      const compose = readComposeFile(service.repo);
       const own = await startMariaDb();
       try {
         const passwords = { API_DB_PASSWORD: 'serving-secret', API_DB_MIGRATION_PASSWORD: 'owner-secret', DB_ROOT_PASSWORD: '' };
         // The variables and the host compose gives each container, here: this MariaDB and these passwords.
         const resolve = (value: string) =>
           value.replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_, key: keyof typeof passwords) => passwords[key]).replace('@mysql:3306/', `@127.0.0.1:${own.port}/`);
-        const dbInit = String(compose.services['db-init']!.command).replaceAll('$$', '$').replace('-h mysql -P 3306', `-h 127.0.0.1 -P ${own.port}`);
+        const dbInit = dbInitScript(service.repo).replace('-h mysql -P 3306', `-h 127.0.0.1 -P ${own.port}`);
         const mariadbAs = (user: string, password: string, sql: string) =>
           sh('mariadb', ['--no-defaults', '-h', '127.0.0.1', '-P', String(own.port), '-u', user, `--password=${password}`, '-e', sql], service.repo);
         // What 0.10.0's db-init left behind: the serving account with every privilege on its database.
@@ -157,7 +155,7 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
           const init = await sh('sh', ['-c', dbInit], service.repo, { MYSQL_PWD: '', ...passwords });
           expect(init.status, init.output).toBe(0);
         }
-        const servingEnv = Object.fromEntries(Object.entries(compose.services.api!.environment).map(([k, v]) => [k, resolve(v)]));
+        const servingEnv = Object.fromEntries(Object.entries(compose.services.api!.environment!).map(([k, v]) => [k, resolve(v)]));
         expect(servingEnv.DB_MIGRATIONS).toBe('verify');
         const env = { ...baseEnv(), DATABASE_URL: servingEnv.DATABASE_URL!, DB_MIGRATIONS: 'verify' };
         const early = await startService(service, { env, log: [], waitReady: false });
@@ -168,7 +166,7 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
 
         const job = compose.services['api-migrate']!;
         expect(job.command).toEqual(['node', 'dist/migrate-main.js']);
-        const migrateEnv = Object.fromEntries(Object.entries(job.environment).map(([k, v]) => [k, resolve(v)]));
+        const migrateEnv = Object.fromEntries(Object.entries(job.environment!).map(([k, v]) => [k, resolve(v)]));
         expect(migrateEnv.MIGRATION_DATABASE_URL).toMatch(/^mysql:\/\/api-migrate:owner-secret@127\.0\.0\.1:\d+\/api$/);
         const unset = await sh(NODE24, ['dist/migrate-main.js'], service.dir, { MIGRATION_DATABASE_URL: '', DATABASE_URL: '' }, 60_000);
         expect(unset.status).toBe(1);

@@ -11,6 +11,7 @@ import { projectVariables, renderFolder } from '../../generators/shared/render.j
 import { writeLocalEnvFiles } from '../../generators/workspace/local-env.js';
 import { workspaceGenerator } from '../../generators/workspace/generator.js';
 import { tempDir } from '../cli/run-cli.js';
+import { dbInitScript } from '../support/compose-file.js';
 import { nginxTest, run } from '../support/isolated.js';
 import { startMariaDb, type MariaDb } from '../support/servers.js';
 import { answersFor, emptyTree, renderedFiles, writeFiles } from './fixtures.js';
@@ -163,17 +164,6 @@ function opsRender(services: string[]) {
   const tree = emptyTree();
   opsGenerator(tree, answersFor({}, services));
   return tree;
-}
-
-/** db-init's command from docker-compose.yml (compose's `$$` unescaped), run as compose would. */
-function dbInitScript(dir: string): string {
-  // Not unique when a service takes a stack service's name (compose then keeps the last one).
-  const compose = parse(readFileSync(path.join(dir, 'docker-compose.yml'), 'utf8'), { uniqueKeys: false }) as {
-    services: Record<string, { entrypoint: string[]; command: string[] }>;
-  };
-  const { entrypoint, command } = compose.services['db-init']!;
-  expect(entrypoint).toEqual(['sh', '-c']);
-  return command[0]!.replaceAll('$$', '$');
 }
 
 /** The SQL as the templates wrote it before identifiers were quoted. */

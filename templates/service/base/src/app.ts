@@ -10,7 +10,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { createRegistry, describeRegistry } from "./registry/factory.js";
 import { type RpcServer, startRpcServer } from "./rpc/server.js";
-import { StartupError } from "./startup-error.js";
+import { dependency } from "./startup-error.js";
 import { TimeoutError, withTimeout } from "./timeout.js";
 
 export interface App {
@@ -130,15 +130,6 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     }
     logger.info({ instanceId, forced }, "stopped");
     return forced;
-  };
-
-  const dependency = async <T>(what: string, action: () => Promise<T>): Promise<T> => {
-    try {
-      return await action();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new StartupError(`${what}: ${reason}`, { cause: error });
-    }
   };
 
   try {

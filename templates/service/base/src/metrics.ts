@@ -11,6 +11,8 @@ export interface Metrics {
   /** RPCs handled, by method and status code name (OK, INVALID_ARGUMENT, ...). */
   readonly rpcRequests: Counter<"method" | "code">;
   readonly rpcDuration: Histogram<"method" | "code">;
+  /** Counts one handled RPC in both: `startedAt` is performance.now() when the call began. */
+  recordRpc(method: string, code: string, startedAt: number): void;
   /** Sets the source of the db_pool_connections gauge, sampled on each scrape. */
   observePool(stats: () => PoolStats): void;
   /** Sets the source of the registry_registered gauge (1 while registered), sampled on each scrape. */
@@ -52,21 +54,44 @@ export function createMetrics(): Metrics {
     },
   });
 
+  const rpcRequests = new Counter({
+    name: "rpc_server_requests_total",
+    help: "RPC requests handled, by method and status code.",
+    labelNames: ["method", "code"] as const,
+    registers: [registry],
+  });
+  const rpcDuration = new Histogram({
+    name: "rpc_server_request_duration_seconds",
+    help: "RPC handling time in seconds, by method and status code.",
+    labelNames: ["method", "code"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  // One label object per method and code, made once: recordRpc runs on every call.
+  const labelSets = new Map<string, Map<string, { method: string; code: string }>>();
+  const labelsOf = (method: string, code: string): { method: string; code: string } => {
+    let byCode = labelSets.get(method);
+    if (byCode === undefined) {
+      byCode = new Map();
+      labelSets.set(method, byCode);
+    }
+    let labels = byCode.get(code);
+    if (labels === undefined) {
+      labels = { method, code };
+      byCode.set(code, labels);
+    }
+    return labels;
+  };
+
   return {
     registry,
-    rpcRequests: new Counter({
-      name: "rpc_server_requests_total",
-      help: "RPC requests handled, by method and status code.",
-      labelNames: ["method", "code"] as const,
-      registers: [registry],
-    }),
-    rpcDuration: new Histogram({
-      name: "rpc_server_request_duration_seconds",
-      help: "RPC handling time in seconds, by method and status code.",
-      labelNames: ["method", "code"] as const,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    }),
+    rpcRequests,
+    rpcDuration,
+    recordRpc(method, code, startedAt) {
+      const labels = labelsOf(method, code);
+      rpcRequests.inc(labels);
+      rpcDuration.observe(labels, (performance.now() - startedAt) / 1000);
+    },
     observePool(stats) {
       poolStats = stats;
     },

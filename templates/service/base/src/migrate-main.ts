@@ -3,13 +3,14 @@
 import { configOrExit, loadMigrationConfig } from "./config.js";
 import { migrateAs } from "./db/migrate.js";
 import { createLogger } from "./logger.js";
+import { dependency, startupFailure } from "./startup-error.js";
 
 const config = configOrExit(loadMigrationConfig);
 const logger = createLogger(config.logLevel);
 try {
-  await migrateAs(config.databaseUrl, { logger });
+  await dependency(`database at ${new URL(config.databaseUrl).host}`, () => migrateAs(config.databaseUrl, { logger }));
 } catch (error) {
-  const reason = error instanceof Error ? error.message : String(error);
-  logger.fatal({ err: error }, `migration failed: database at ${new URL(config.databaseUrl).host}: ${reason}`);
+  const { message, cause } = startupFailure("migration failed", error);
+  logger.fatal({ err: cause }, message);
   process.exit(1);
 }

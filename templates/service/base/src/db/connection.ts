@@ -44,62 +44,62 @@ export function classifyDbError(error: unknown): unknown {
  * connection in use is destroyed: the server rolls back its open transaction and the caller gets
  * the signal's reason. A connection that arrives after its waiter gave up goes straight back.
  */
-export async function withConnection<T>(
+export function withConnection<T>(
   pool: DbPool,
   signal: AbortSignal | undefined,
   use: (connection: PoolConnection) => Promise<T>,
 ): Promise<T> {
-  signal?.throwIfAborted();
-  let connection: PoolConnection;
-  try {
-    connection = await untilAborted(pool.getConnection(), signal, (late) => {
-      late.release();
-    });
-  } catch (error) {
-    throw signal?.aborted === true ? abortReason(signal) : classifyDbError(error);
-  }
-  const destroy = (): void => {
-    connection.destroy();
-  };
-  signal?.addEventListener("abort", destroy, { once: true });
-  try {
-    return await untilAborted(use(connection), signal);
-  } catch (error) {
-    throw signal?.aborted === true ? abortReason(signal) : classifyDbError(error);
-  } finally {
-    signal?.removeEventListener("abort", destroy);
-    if (signal?.aborted !== true) {
-      connection.release();
-    }
-  }
-}
-
-/** The promise's outcome, or the signal's reason if it aborts first (then `late` gets the value). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, late?: (value: T) => void): Promise<T> {
-  if (signal === undefined) {
-    return promise;
-  }
   return new Promise<T>((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(asError(signal.reason));
+      return;
+    }
+    let connection: PoolConnection | undefined;
+    // One listener for the whole call (every RPC passes through here, so it is kept cheap).
     const onAbort = (): void => {
-      reject(abortReason(signal));
+      connection?.destroy();
+      reject(asError(signal?.reason));
     };
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise
-      .finally(() => {
-        signal.removeEventListener("abort", onAbort);
-      })
-      .then((value) => {
-        if (signal.aborted) {
-          late?.(value);
-        } else {
-          resolve(value);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    // After an abort the caller already has its answer, and the connection, if any, is destroyed.
+    const settle = (outcome: () => void): void => {
+      if (signal?.aborted === true) {
+        return;
+      }
+      signal?.removeEventListener("abort", onAbort);
+      connection?.release();
+      outcome();
+    };
+    pool.getConnection().then(
+      (arrived) => {
+        if (signal?.aborted === true) {
+          arrived.release();
+          return;
         }
-      }, reject);
+        connection = arrived;
+        use(arrived).then(
+          (value) => {
+            settle(() => {
+              resolve(value);
+            });
+          },
+          (error: unknown) => {
+            settle(() => {
+              reject(asError(classifyDbError(error)));
+            });
+          },
+        );
+      },
+      (error: unknown) => {
+        settle(() => {
+          reject(asError(classifyDbError(error)));
+        });
+      },
+    );
   });
 }
 
-/** The signal's reason as an Error (callScope aborts with an AbandonedError). */
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
+/** A rejection reason as an Error (callScope's signals abort with an AbandonedError). */
+function asError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason));
 }

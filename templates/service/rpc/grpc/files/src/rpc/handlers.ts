@@ -75,7 +75,7 @@ function unary<Request, Response>(
   handle: (request: Request, context: { readonly signal: AbortSignal }) => Promise<Response>,
 ): handleUnaryCall<Request, Response> {
   return (call: ServerUnaryCall<Request, Response>, callback: sendUnaryData<Response>) => {
-    const endTimer = deps.metrics.rpcDuration.startTimer({ method });
+    const startedAt = performance.now();
     const deadline = call.getDeadline();
     const scope = callScope(
       deadline instanceof Date ? deadline.getTime() : deadline,
@@ -86,9 +86,7 @@ function unary<Request, Response>(
     });
     const finish = (code: status): void => {
       scope.end();
-      const labels = { method, code: status[code] };
-      deps.metrics.rpcRequests.inc(labels);
-      endTimer(labels);
+      deps.metrics.recordRpc(method, status[code], startedAt);
     };
     // withStrictDecoding (server.ts) hands over a request that was not well-formed protobuf like this.
     const request: unknown = call.request;

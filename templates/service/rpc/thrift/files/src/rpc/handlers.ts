@@ -118,7 +118,7 @@ async function handle<Response>(
   method: keyof Service.IHandler,
   run: (context: { readonly signal: AbortSignal }) => Promise<Response>,
 ): Promise<Response> {
-  const endTimer = deps.metrics.rpcDuration.startTimer({ method });
+  const startedAt = performance.now();
   const scope = callScope(Number.POSITIVE_INFINITY, deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   // The caller closed its connection (at its deadline, or gone): nothing is left to answer.
   const connection = callerConnection();
@@ -132,9 +132,7 @@ async function handle<Response>(
   const finish = (code: RpcCode): void => {
     scope.end();
     connection?.removeEventListener("abort", onGone);
-    const labels = { method, code };
-    deps.metrics.rpcRequests.inc(labels);
-    endTimer(labels);
+    deps.metrics.recordRpc(method, code, startedAt);
   };
   try {
     const response = await run({ signal: scope.signal });
