@@ -4,6 +4,7 @@ import { writeAnswers } from '../shared/answers.js';
 import { projectVariables, renderFolder, renderFolderIfPresent } from '../shared/render.js';
 import { ciGenerator } from '../ci/generator.js';
 import { lockfileGenerator, type LockfileOptions } from '../lockfile/generator.js';
+import { k8sGenerator } from '../k8s/generator.js';
 import { opsGenerator } from '../ops/generator.js';
 import { serviceGenerator } from '../service/generator.js';
 import { writeLocalEnvFiles, type LocalEnvReport } from './local-env.js';
@@ -15,7 +16,7 @@ export interface WorkspaceOptions extends LockfileOptions {
 
 /**
  * The whole repository from the answers alone: the root files, every service,
- * the CI pipeline, the ops layer and the answers file. `upgrade` relies on this being a pure
+ * the CI pipeline, the ops layer, the Kubernetes manifests and the answers file. `upgrade` relies on this being a pure
  * function of the answers and the template version.
  */
 export function workspaceGenerator(
@@ -32,6 +33,7 @@ export function workspaceGenerator(
   }
   ciGenerator(tree, answers);
   opsGenerator(tree, answers);
+  k8sGenerator(tree, answers);
   writeAnswers(tree, answers);
   if (lockfile) lockfileGenerator(tree, answers, lockfileOptions);
   // Secrets never go through the tree: they are written after the flush, uncommitted.
