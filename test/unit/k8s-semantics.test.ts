@@ -154,6 +154,7 @@ describe.each(combinations)('Kubernetes semantics, static checks, no cluster (%s
       }
     }
     expect(files.get('.gitignore')).toContain('deploy/k8s/overlays/staging/secrets/*.env\n');
+    expect(files.get('.dockerignore'), 'no build context carries the staging secrets').toMatch(/^deploy\/$/m);
     expect([...files.keys()].filter((file) => /\/secrets\/[^/]+\.env$/.test(file))).toEqual([]);
   });
 
