@@ -63,7 +63,7 @@ function overlayComment(answers: ProjectAnswers, environment: Environment): stri
       ? ['Secrets: generated from secrets/<name>.env (gitignored; copy each secrets/<name>.env.sample and fill it in).']
       : [
           'Secrets: none here. <service>-database (key DATABASE_URL) and <service>-migration (key MIGRATION_DATABASE_URL)',
-          `must exist in the namespace, made by the team's secret store (an ExternalSecret, for example); see docs/kubernetes.md.`,
+          `must exist in the namespace, made by the team's secret store (an ExternalSecret, for example); see deploy/k8s/README.md.`,
         ];
   return [
     `${answers.projectName} in ${environment}: kubectl apply -k deploy/k8s/overlays/${environment}`,

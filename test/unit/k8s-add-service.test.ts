@@ -6,7 +6,7 @@ import { planAddService } from '../../generators/engine/add-service.js';
 import { applyPlan } from '../../generators/engine/apply.js';
 import { findRepository } from '../../generators/engine/repository.js';
 import { answersFor, renderToDisk, testScaffolderIntegrity } from './fixtures.js';
-import { KUBECTL, kustomize } from './k8s-fixtures.js';
+import { kustomize, OVERLAY_RENDERERS } from './k8s-fixtures.js';
 
 /**
  * `add service` through the engine keeps the Kubernetes layer in step: the new service's base appears and
@@ -39,10 +39,10 @@ describe.each([
     expect(actionOf('deploy/k8s/base/orders/deployment.yaml')).toBe('unchanged');
   });
 
-  it.skipIf(!KUBECTL)('kubectl kustomize of each overlay then holds both services (kubectl only, no cluster)', () => {
+  it.each(OVERLAY_RENDERERS)('$name of each overlay then holds both services (no cluster)', (renderer) => {
     const rendered = new Map(files.filter((plan) => plan.path.startsWith('deploy/k8s/')).map((plan) => [plan.path, read(plan.path)]));
     for (const overlay of ['staging', 'production']) {
-      const deployments = kustomize(rendered, overlay).filter((r) => r.kind === 'Deployment').map((r) => r.metadata.name);
+      const deployments = kustomize(renderer, rendered, overlay).filter((r) => r.kind === 'Deployment').map((r) => r.metadata.name);
       expect(deployments.sort()).toEqual(['ledger', 'orders']);
     }
   });

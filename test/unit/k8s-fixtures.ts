@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1';
@@ -73,7 +74,7 @@ export function renderRepo(choices: StackChoices): Map<string, string> {
 
 export const k8sFiles = (files: ReadonlyMap<string, string>) => [...files].filter(([file]) => file.startsWith('deploy/k8s/'));
 
-export const KUBECTL = (() => {
+const KUBECTL = (() => {
   try {
     execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
     return true;
@@ -81,16 +82,28 @@ export const KUBECTL = (() => {
     return false;
   }
 })();
-if (!KUBECTL) console.warn('kubectl is not on PATH: the `kubectl kustomize` tests are skipped (install kubectl to run them).');
+if (!KUBECTL) console.warn('kubectl is not on PATH: overlays are rendered by the pinned kustomize only (install kubectl to render them with it too).');
+
+/** What renders an overlay here: the kustomize binary pinned in devDependencies everywhere, and kubectl's own kustomize when installed. */
+export interface OverlayRenderer {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+export const OVERLAY_RENDERERS: readonly OverlayRenderer[] = [
+  { name: 'kustomize 4.5.4 (devDependency)', command: process.execPath, args: [createRequire(import.meta.url).resolve('kustomize/run.js'), 'build'] },
+  ...(KUBECTL ? [{ name: 'kubectl kustomize', command: 'kubectl', args: ['kustomize'] }] : []),
+];
 
 /**
- * `kubectl kustomize` of one overlay, on a copy of the rendered files with staging's secret files made
+ * One overlay rendered by `renderer`, on a copy of the rendered files with staging's secret files made
  * from their samples, as a team does before applying. Reads and renders only: no cluster.
  */
-export function kustomize(files: ReadonlyMap<string, string>, overlay: string): K8sResource[] {
+export function kustomize(renderer: OverlayRenderer, files: ReadonlyMap<string, string>, overlay: string): K8sResource[] {
   const dir = writeFiles(mkdtempSync(path.join(tmpdir(), 'csb-k8s-')), new Map(k8sFiles(files)));
   const secrets = [...files.keys()].filter((file) => file.endsWith('.env.sample'));
   writeFiles(dir, new Map(secrets.map((file) => [file.slice(0, -'.sample'.length), files.get(file) ?? ''])));
-  const output = execFileSync('kubectl', ['kustomize', path.join(dir, 'deploy/k8s/overlays', overlay)], { encoding: 'utf8' });
+  const output = execFileSync(renderer.command, [...renderer.args, path.join(dir, 'deploy/k8s/overlays', overlay)], { encoding: 'utf8' });
   return parseDocuments(output);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { k8sManifests } from '../../generators/k8s/generator.js';
 import { toYaml } from '../../generators/k8s/yaml.js';
-import { combinations, k8sAnswers, k8sFiles, KUBECTL, kustomize, parseDocuments, renderRepo, validateResource } from './k8s-fixtures.js';
+import { combinations, k8sAnswers, k8sFiles, kustomize, OVERLAY_RENDERERS, parseDocuments, renderRepo, validateResource } from './k8s-fixtures.js';
 
 /** No cluster runs here: each resource is validated against the API's schema (kubernetes-models) and each overlay rendered by kustomize. */
 describe.each(combinations)('Kubernetes manifests, no cluster (%s)', (_label, choices) => {
@@ -28,9 +28,9 @@ describe.each(combinations)('Kubernetes manifests, no cluster (%s)', (_label, ch
     for (const file of k8sManifests(k8sAnswers(choices))) expect(parse(toYaml(file.manifest, file.comment)), file.path).toEqual(file.manifest);
   });
 
-  it.skipIf(!KUBECTL)('kubectl kustomize renders each overlay, and every resource it renders passes validate() (kubectl only, no cluster)', () => {
+  it.each(OVERLAY_RENDERERS)('$name renders each overlay, and every resource it renders passes validate() (no cluster)', (renderer) => {
     for (const overlay of ['staging', 'production']) {
-      const resources = kustomize(files, overlay);
+      const resources = kustomize(renderer, files, overlay);
       expect(resources.filter((r) => r.kind === 'Deployment').map((r) => r.metadata.name).sort()).toEqual(['billing', 'ledger', 'orders']);
       for (const resource of resources) {
         expect(resource.metadata.namespace ?? resource.metadata.name, `${resource.kind} ${resource.metadata.name}`).toBe(`acme-${overlay}`);
