@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1';
@@ -13,6 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import { allCombinations } from '../../generators/lockfile/pool-manifest.js';
 import type { StackChoices } from '../../generators/shared/choices.js';
 import { workspaceGenerator } from '../../generators/workspace/generator.js';
+import { pinnedKustomize } from '../support/kustomize.js';
 import { answersFor, emptyTree, renderedFiles, writeFiles } from './fixtures.js';
 
 /** No cluster runs in these tests: resources are checked against the API schemas and rendered by kustomize only. */
@@ -82,9 +82,11 @@ const KUBECTL = (() => {
     return false;
   }
 })();
-if (!KUBECTL) console.warn('kubectl is not on PATH: overlays are rendered by the pinned kustomize only (install kubectl to render them with it too).');
+if (!KUBECTL) console.warn('kubectl is not on PATH: `kubectl kustomize` is left out (install kubectl to render the overlays with it too).');
+const KUSTOMIZE = pinnedKustomize();
+if ('unavailable' in KUSTOMIZE) console.warn(`the pinned kustomize is left out: ${KUSTOMIZE.unavailable}.`);
 
-/** What renders an overlay here: the kustomize binary pinned in devDependencies everywhere, and kubectl's own kustomize when installed. */
+/** What renders an overlay here: kustomize 4.5.4 (pinned, fetched by the tests) on linux-x64, and kubectl's own kustomize when installed. */
 export interface OverlayRenderer {
   readonly name: string;
   readonly command: string;
@@ -92,7 +94,7 @@ export interface OverlayRenderer {
 }
 
 export const OVERLAY_RENDERERS: readonly OverlayRenderer[] = [
-  { name: 'kustomize 4.5.4 (devDependency)', command: process.execPath, args: [createRequire(import.meta.url).resolve('kustomize/run.js'), 'build'] },
+  ...('binary' in KUSTOMIZE ? [{ name: 'kustomize 4.5.4 (pinned)', command: KUSTOMIZE.binary, args: ['build'] }] : []),
   ...(KUBECTL ? [{ name: 'kubectl kustomize', command: 'kubectl', args: ['kustomize'] }] : []),
 ];
 
