@@ -2,7 +2,7 @@
 // npm run bench: the speed and size figures of docs/benchmarks.md, as medians on this machine, each
 // measured side by side with the last release (docs/releases.json, built from its commit in a git
 // worktree), so a loaded machine moves both and the ratio stays meaningful.
-// Usage: npm run bench [-- --runs N] [-- --baseline 0.1.0] [-- --skip-install] (skips (c), (d) and (g), which need the npm registry)
+// Usage: npm run bench [-- --runs N] [-- --baseline 0.1.0] [-- --skip-install] (skips (c), (d), (g) and (i), which need the npm registry)
 import { spawnSync, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,9 @@ const rows = [];
 
 const temp = (prefix) => mkdtempSync(path.join(os.tmpdir(), prefix));
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+// The median of per-round ratios: each round times both commands back to back, so a burst of load on
+// the shared machine moves both sides of one ratio.
+const pairedRatio = (ours, theirs) => median(ours.map((value, i) => value / theirs[i]));
 const ms = (value) => `${value.toFixed(0)} ms`;
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 function time(fn) {
@@ -85,6 +88,19 @@ rows.push(['load average (1 min) at start', load(), '']);
   rows.push(['(a) create --yes --no-install --no-git, wall', ms(median(ours)), '<= 300 ms']);
   rows.push([`(a) the same with ${baseline.version}`, ms(median(theirs)), '']);
   rows.push([`(a) ratio ours / ${baseline.version} (paired)`, `${(median(ours) / median(theirs)).toFixed(2)}x`, '']);
+}
+
+// (h) `--help` against Node starting and doing nothing, alternating.
+{
+  const help = [];
+  const bare = [];
+  for (let i = 0; i < runs * 3; i += 1) {
+    help.push(time(() => run(process.execPath, [bin, '--help'])));
+    bare.push(time(() => run(process.execPath, ['-e', '0'])));
+  }
+  rows.push(['(h) create-startup-backend --help, wall', ms(median(help)), '']);
+  rows.push(['(h) node -e 0, wall', ms(median(bare)), '']);
+  rows.push(['(h) ratio --help / node -e 0 (paired)', `${pairedRatio(help, bare).toFixed(2)}x`, '<= 1.5x']);
 }
 
 // (b) Render + write against a plain copy of the same output tree.
@@ -199,7 +215,7 @@ rows.push(['load average (1 min) at start', load(), '']);
 
 if (!skipInstall) {
   // (c) The cold `npm create` cost: the tarball, installed into an empty folder with an empty cache.
-  for (const [label, dir, target] of [['', root, '<= 110 packages, <= 72 MB'], [` (${baseline.version})`, baselineDir, '']]) {
+  for (const [label, dir, target] of [['', root, '<= 20 packages, <= 10 MB'], [` (${baseline.version})`, baselineDir, '']]) {
     const packDir = temp('csb-bench-c-');
     const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: dir }).stdout)[0];
     rows.push([`(c) npm pack tarball${label}`, `${(packed.size / 1e3).toFixed(0)} kB (${packed.entryCount} files)`, '']);
@@ -212,6 +228,28 @@ if (!skipInstall) {
     const modules = path.join(installDir, 'node_modules');
     rows.push([`(c) cold install of the tarball, time${label}`, ms(installMs), '']);
     rows.push([`(c) cold install, size / packages${label}`, `${mb(duSize(modules))} / ${countPackages(modules)}`, target]);
+  }
+
+  // (i) Generation as a user runs it against create-vite's vanilla-ts template (create-vite 9.3.0, pinned,
+  // installed into a temp folder; --no-interactive --no-immediate: no prompts, no install, no dev server),
+  // alternating in the same rounds.
+  {
+    const viteDir = temp('csb-bench-i-vite-');
+    writeFileSync(path.join(viteDir, 'package.json'), '{"private":true}');
+    run('npm', ['install', '--no-audit', '--no-fund', 'create-vite@9.3.0'], { cwd: viteDir });
+    const viteBin = path.join(viteDir, 'node_modules/create-vite/index.js');
+    const ours = [];
+    const vite = [];
+    for (let i = 0; i < runs; i += 1) {
+      for (const [command, samples] of [[[bin, 'app', '--yes', '--no-install', '--no-git'], ours], [[viteBin, 'app', '--template', 'vanilla-ts', '--no-interactive', '--no-immediate'], vite]]) {
+        const cwd = temp('csb-bench-i-');
+        samples.push(time(() => run(process.execPath, command, { cwd })));
+        rmSync(cwd, { recursive: true, force: true });
+      }
+    }
+    rows.push(['(i) create-vite 9.3.0 app --template vanilla-ts, wall', ms(median(vite)), '']);
+    rows.push(['(i) ratio ours (a) / create-vite (paired)', `${pairedRatio(ours, vite).toFixed(2)}x`, '<= 2x']);
+    rmSync(viteDir, { recursive: true, force: true });
   }
 
   // (d) Time to green: generate, install, the generated repo's own `npm test`, on the Node 24 it targets.
