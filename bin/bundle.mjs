@@ -3,8 +3,9 @@
 // they import) into dist/create-startup-backend.js and dist/startup-backend.js, and the render entry
 // other releases import into dist/render.js, with the few nx modules the generators run (the virtual tree and
 // generateFiles, names), so that `npm create` installs neither nx nor @nx/devkit (their barrels load
-// nx's native binary, its daemon client and ts-node hooks). The other dependencies stay external.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// nx's native binary, its daemon client and ts-node hooks). The other packages the CLIs run (ejs, execa, ora,
+// prompts, ...) are bundled too, so the published package has no dependencies for `npm create` to install.
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,6 @@ import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
-const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const devkitDir = path.dirname(require.resolve('@nx/devkit/package.json'));
 const nxDir = path.dirname(require.resolve('nx/package.json'));
 
@@ -44,7 +44,7 @@ const nxModules = {
 // Chunk names carry a hash: those of an earlier build would otherwise stay and be packed.
 rmSync(path.join(root, 'dist/chunks'), { recursive: true, force: true });
 
-await build({
+const { metafile } = await build({
   // The two bins share the generators and the engine: one chunk each, loaded by both. `render` is what
   // another release imports to render a repository as this one does (generators/engine/render-api.ts).
   entryPoints: {
@@ -59,20 +59,28 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20.19',
-  external: Object.keys(manifest.dependencies),
   plugins: [nxModules],
-  // The bundled CommonJS modules call require() for Node's built-ins and for ejs.
+  metafile: true,
+  // The bundled CommonJS modules call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
   legalComments: 'none',
   logLevel: 'warning',
 });
 
-// Their licences ship with the code taken from them (@nx/devkit ships none: its package.json says MIT,
-// the licence of nx, whose authors it shares).
-mkdirSync(path.join(root, 'dist/licenses'), { recursive: true });
-for (const [name, dir] of [['nx', nxDir], ['nx-devkit', devkitDir], ['tslib', path.dirname(require.resolve('tslib/package.json'))]]) {
-  const file = ['LICENSE', 'LICENSE.txt', 'LICENSE.md'].map((candidate) => path.join(dir, candidate)).find(existsSync);
+// The licences of every package code was taken from ship with it (@nx/devkit ships none: its package.json
+// says MIT, the licence of nx, whose authors it shares). A package is the innermost node_modules/<name>
+// folder of a bundled input; its file is named after it, '@scope/name' as 'scope-name'.
+const bundledPackageDirs = new Set(
+  Object.keys(metafile.inputs)
+    .map((input) => /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(path.resolve(root, input.replace(/^[\w-]+:/, '')))?.[1])
+    .filter(Boolean),
+);
+const licencesDir = path.join(root, 'dist/licenses');
+rmSync(licencesDir, { recursive: true, force: true });
+mkdirSync(licencesDir, { recursive: true });
+for (const dir of [...bundledPackageDirs].sort()) {
   const { name: packageName, version, license } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
-  const text = file ? readFileSync(file, 'utf8') : `License: ${license} (from its package.json; the package ships no licence file)\n`;
-  writeFileSync(path.join(root, 'dist/licenses', `${name}.txt`), `${packageName}@${version}\n\n${text}`);
+  const file = readdirSync(dir).find((entry) => /^(licen[cs]e|copying)(\.(txt|md))?$/i.test(entry));
+  const text = file ? readFileSync(path.join(dir, file), 'utf8') : `License: ${license} (from its package.json; the package ships no licence file)\n`;
+  writeFileSync(path.join(licencesDir, `${packageName.replace(/^@/, '').replace('/', '-')}.txt`), `${packageName}@${version}\n\n${text}`);
 }

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +12,8 @@ import { runCreate, tempDir } from './run-cli.js';
 /**
  * The CLI runs a bundle (bin/bundle.mjs) that carries the few nx modules the generators use, so that
  * `npm create` installs neither nx nor @nx/devkit. It renders exactly what the generators render
- * unbundled, for every combination; and it loads no nx package at run time.
+ * unbundled, for every combination; and it loads no nx package at run time, nor any package at all:
+ * the packed package runs with no node_modules.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUNDLE_FILES = ['dist/create-startup-backend.js', 'dist/startup-backend.js', 'dist/render.js', ...readdirSync(path.join(ROOT, 'dist/chunks')).map((chunk) => `dist/chunks/${chunk}`)];
@@ -35,6 +38,36 @@ describe('the bundled CLIs', () => {
     expect(Object.keys(manifest.dependencies)).not.toContain('nx');
     expect(Object.keys(manifest.dependencies)).not.toContain('@nx/devkit');
     for (const licence of ['nx', 'nx-devkit', 'tslib']) expect(readFileSync(path.join(ROOT, 'dist/licenses', `${licence}.txt`), 'utf8')).toMatch(/\S/);
+  });
+
+  it('imports only Node built-ins, and ships the licence of every package it was built from', () => {
+    const bundle = BUNDLE_FILES.map((file) => readFileSync(path.join(ROOT, file), 'utf8')).join('\n');
+    const specifiers = [...bundle.matchAll(/(?:\bfrom\s*|\bimport\(\s*|\brequire\(\s*)["'](?<specifier>[^"'.\s][^"'\s]*)["']/g)].map((match) => match.groups!.specifier!);
+    expect(specifiers.length).toBeGreaterThan(0);
+    expect([...new Set(specifiers.filter((specifier) => !builtinModules.includes(specifier.replace(/^node:/, ''))))]).toEqual([]);
+    const licences = readdirSync(path.join(ROOT, 'dist/licenses'));
+    for (const name of ['ejs', 'execa', 'ora', 'picocolors', 'prompts', 'validate-npm-package-name', 'yargs-parser', 'kleur', 'cross-spawn']) {
+      expect(licences).toContain(`${name}.txt`);
+    }
+  });
+
+  it('the packed package, unpacked without node_modules, creates a repo and serves dist/render.js', async () => {
+    const packDir = tempDir('csb-pack-');
+    const packed = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], { cwd: ROOT, encoding: 'utf8' });
+    expect(packed.status, packed.stderr).toBe(0);
+    const { filename } = (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]!;
+    const unpacked = spawnSync('tar', ['-xzf', path.join(packDir, filename), '-C', packDir], { encoding: 'utf8' });
+    expect(unpacked.status, unpacked.stderr).toBe(0);
+    const packageDir = path.join(packDir, 'package');
+    const cwd = tempDir('csb-unpacked-');
+    const help = spawnSync(process.execPath, [path.join(packageDir, 'bin/create-startup-backend.js'), '--help'], { cwd, encoding: 'utf8' });
+    expect(help.status, help.stderr).toBe(0);
+    const created = spawnSync(process.execPath, [path.join(packageDir, 'bin/create-startup-backend.js'), 'app', '--yes', '--no-install', '--no-git'], { cwd, encoding: 'utf8' });
+    expect(created.status, created.stderr).toBe(0);
+    expect(readFileSync(path.join(cwd, 'app/package.json'), 'utf8')).toMatch(/"name": "app"/);
+    const api = (await import(path.join(packageDir, 'dist/render.js'))) as { render(answers: object, options?: object): Map<string, Buffer> };
+    const answers = { ...answersFor({ rpc: 'grpc', db: 'mysql' }, ['orders']), packageManager: 'npm' as const };
+    expect([...api.render(answers, {}).keys()].sort()).toEqual([...renderRepository(answers, {}).keys()].sort());
   });
 
   it.each(allCombinations().map((c) => [`${c.rpc}-${c.discovery}-${c.db}-${c.ci}`, c] as const))(
