@@ -17,7 +17,6 @@ import type { PackageManager } from '../generators/shared/package-managers.js';
 import { assertServiceName, toValidProjectName, validateProjectName, validateServiceName } from '../generators/shared/names.js';
 import { TEMPLATE_VERSION } from '../generators/shared/paths.js';
 import { stackManifests } from '../generators/shared/stack.js';
-import { workspaceGenerator } from '../generators/workspace/generator.js';
 
 const DEFAULT_DIRECTORY = 'my-app';
 
@@ -92,7 +91,8 @@ async function create(argv: readonly string[]): Promise<void> {
 
   // Everything is rendered in memory first: a bad template fails before the disk is touched.
   const tree = new FsTree(target.root, false);
-  const { lockfileOptions } = await import('./scaffolder-integrity.js');
+  // Loaded here, not at start: --help and --version render nothing.
+  const [{ workspaceGenerator }, { lockfileOptions }] = await Promise.all([import('../generators/workspace/generator.js'), import('./scaffolder-integrity.js')]);
   const writeLocalEnv = workspaceGenerator(tree, answers, await lockfileOptions(packageManager));
   const changes = tree.listChanges();
 
