@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UserInputError } from '../shared/choices.js';
 import type { Importer, PackageManifest } from './npm-lockfile.js';
-import { SCAFFOLDER, scaffolderManifest } from './scaffolder-package.js';
+import { SCAFFOLDER, scaffolderDependencies, scaffolderManifest } from './scaffolder-package.js';
 
 /**
  * pnpm's lockfile names no package of the repo, only importer folders, and the services of one RPC
@@ -26,7 +26,7 @@ type DependencyFields = ReturnType<typeof dependencyFields>;
 export function pnpmImportManifest(root: PackageManifest): PackageManifest {
   const { [SCAFFOLDER]: scaffolder, ...devDependencies } = root.devDependencies ?? {};
   if (scaffolder === undefined) return root;
-  const own = scaffolderManifest().dependencies;
+  const own = scaffolderDependencies();
   const overlap = Object.keys(own).filter((name) => name in devDependencies || name in (root.dependencies ?? {}));
   if (overlap.length > 0) throw new Error(`pnpm lockfile: the root depends on ${overlap.join(', ')}, which ${SCAFFOLDER} depends on too`);
   return { ...root, devDependencies: { ...devDependencies, ...own } };
@@ -121,7 +121,8 @@ export function composePnpmLockfile(
  * the scaffolder itself, as pnpm writes a root that devDepends on it.
  */
 function withScaffolder(lockfile: string, version: string, integrity: string): string {
-  const { dependencies, engines } = scaffolderManifest();
+  const { engines } = scaffolderManifest();
+  const dependencies = scaffolderDependencies();
   const rootStart = lockfile.indexOf('\n  .:\n') + 1;
   const rootEnd = lockfile.indexOf('\n\n', rootStart);
   const rootLines = lockfile.slice(rootStart, rootEnd).split('\n');
@@ -151,7 +152,8 @@ function withScaffolder(lockfile: string, version: string, integrity: string): s
   const engineList = Object.entries(engines).map(([name, range]) => `${name}: '${range}'`).join(', ');
   result = withBlock(result, 'packages', id, [`  ${id}:`, `    resolution: {integrity: ${integrity}}`, `    engines: {${engineList}}`, '    hasBin: true']);
   const snapshot = [...locked].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, locked]) => `      ${quoteKey(name)}: ${locked}`);
-  return withBlock(result, 'snapshots', id, [`  ${id}:`, '    dependencies:', ...snapshot]);
+  // pnpm writes a package without dependencies as `id: {}`.
+  return withBlock(result, 'snapshots', id, snapshot.length > 0 ? [`  ${id}:`, '    dependencies:', ...snapshot] : [`  ${id}: {}`]);
 }
 
 /** Inserts a block into a top-level section of blocks separated by blank lines, where pnpm sorts it. */

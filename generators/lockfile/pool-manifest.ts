@@ -5,7 +5,7 @@ import { TEMPLATE_VERSION } from '../shared/paths.js';
 import { workspaceGenerator } from '../workspace/generator.js';
 import { importersOf } from './generator.js';
 import type { PackageManifest } from './npm-lockfile.js';
-import { SCAFFOLDER, scaffolderManifest } from './scaffolder-package.js';
+import { SCAFFOLDER, scaffolderDependencies } from './scaffolder-package.js';
 
 /** Every combination a user can choose. */
 export function allCombinations(): StackChoices[] {
@@ -22,7 +22,7 @@ export function allCombinations(): StackChoices[] {
  * Two packages asking for different versions of one package would make the pool ambiguous: an error.
  */
 export function poolManifest(): PackageManifest & { private: true } {
-  const union: Record<string, string> = { ...scaffolderManifest().dependencies };
+  const union: Record<string, string> = { ...scaffolderDependencies() };
   for (const choices of allCombinations()) {
     const answers: ProjectAnswers = {
       templateVersion: TEMPLATE_VERSION, projectName: 'pool', ...choices, services: [nextService('api', [])],

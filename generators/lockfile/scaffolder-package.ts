@@ -15,7 +15,8 @@ interface ScaffolderManifest {
   license: string;
   engines: Record<string, string>;
   bin: Record<string, string>;
-  dependencies: Record<string, string>;
+  /** None since issue 14: dist/ bundles every package the CLIs run (a generated repo installs one package for it). */
+  dependencies?: Record<string, string>;
 }
 
 let manifest: ScaffolderManifest | undefined;
@@ -31,8 +32,15 @@ export function scaffolderManifest(): ScaffolderManifest {
  * from the configured registry and leaves it as it is; pnpm needs the integrity (see pnpm-lockfile.ts).
  */
 export function scaffolderNpmEntry(): PoolEntry {
-  const { version, license, engines, bin, dependencies } = scaffolderManifest();
-  return { version, license, dependencies, bin, engines };
+  const { version, license, engines, bin } = scaffolderManifest();
+  const dependencies = scaffolderDependencies();
+  // npm leaves `dependencies` out of a package's entry when it has none.
+  return Object.keys(dependencies).length > 0 ? { version, license, dependencies, bin, engines } : { version, license, bin, engines };
+}
+
+/** This package's runtime dependencies (`{}` when package.json declares none, as it does since issue 14). */
+export function scaffolderDependencies(): Record<string, string> {
+  return scaffolderManifest().dependencies ?? {};
 }
 
 /** The integrity a lockfile (npm's JSON or pnpm's YAML) records for this release, if it has it. */

@@ -34,9 +34,9 @@ describe('the bundled CLIs', () => {
   it('imports no nx package at run time, and the package does not depend on one', () => {
     const bundle = BUNDLE_FILES.map((file) => readFileSync(path.join(ROOT, file), 'utf8')).join('\n');
     expect(bundle).not.toMatch(/(?:from\s*|require\()\s*["'](?:nx|@nx\/[\w-]+)(?:\/[^"']*)?["']/);
-    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    expect(Object.keys(manifest.dependencies)).not.toContain('nx');
-    expect(Object.keys(manifest.dependencies)).not.toContain('@nx/devkit');
+    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    expect(Object.keys(manifest.dependencies ?? {})).not.toContain('nx');
+    expect(Object.keys(manifest.dependencies ?? {})).not.toContain('@nx/devkit');
     for (const licence of ['nx', 'nx-devkit', 'tslib']) expect(readFileSync(path.join(ROOT, 'dist/licenses', `${licence}.txt`), 'utf8')).toMatch(/\S/);
   });
 
@@ -49,6 +49,30 @@ describe('the bundled CLIs', () => {
     for (const name of ['ejs', 'execa', 'ora', 'picocolors', 'prompts', 'validate-npm-package-name', 'yargs-parser', 'kleur', 'cross-spawn']) {
       expect(licences).toContain(`${name}.txt`);
     }
+  });
+
+  // With the test above (the bundle imports only Node built-ins) and the one below (the packed package runs
+  // with no node_modules), this is what makes `npm create startup-backend` a cold install of one package.
+  it('the packed package declares no package to install beside it', () => {
+    // Runtime dependencies allowed in the published manifest: none (issue 14). Add one only with a reason.
+    const ALLOWED_RUNTIME_DEPENDENCIES: string[] = [];
+    const packDir = tempDir('csb-pack-manifest-');
+    const packed = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], { cwd: ROOT, encoding: 'utf8' });
+    expect(packed.status, packed.stderr).toBe(0);
+    const { filename, files: packedFiles, bundled } = (JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }>; bundled: string[] }>)[0]!;
+    expect(bundled).toEqual([]);
+    expect(packedFiles.map((file) => file.path).filter((file) => file.includes('node_modules/'))).toEqual([]);
+    // The manifest npm publishes, as it is in the tarball.
+    const shown = spawnSync('tar', ['-xOzf', path.join(packDir, filename), 'package/package.json'], { encoding: 'utf8' });
+    expect(shown.status, shown.stderr).toBe(0);
+    const published = JSON.parse(shown.stdout) as Record<string, unknown>;
+    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies']) {
+      expect(Object.keys((published[field] ?? {}) as Record<string, string>), field).toEqual(ALLOWED_RUNTIME_DEPENDENCIES);
+    }
+    expect(published).not.toHaveProperty('bundleDependencies');
+    expect(published).not.toHaveProperty('bundledDependencies');
+    // No install scripts either: installing it runs nothing.
+    for (const script of ['preinstall', 'install', 'postinstall']) expect((published.scripts ?? {}) as object).not.toHaveProperty(script);
   });
 
   it('the packed package, unpacked without node_modules, creates a repo and serves dist/render.js', async () => {
