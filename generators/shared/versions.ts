@@ -59,6 +59,8 @@ export const IMAGE_TAGS = {
   etcd: 'quay.io/coreos/etcd:v3.5.17',
   docker: 'docker:27.5.1',
   dockerInDocker: 'docker:27.5.1-dind',
+  // The deploy jobs with DEPLOY_TARGET=kubernetes: kubectl and kustomize, and a POSIX shell for deploy.sh.
+  kubectl: 'alpine/k8s:1.33.4',
   prometheus: 'prom/prometheus:v2.55.1',
   // ops: observability (grafana matches the devDependency @grafana/schema that types its dashboards)
   alertmanager: 'prom/alertmanager:v0.27.0',

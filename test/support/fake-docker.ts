@@ -4,8 +4,9 @@
 // file per service, `ps -q <service>` names a container when one was "started", `docker inspect --format
 // '{{ index .Config.Labels "x" }}'` answers from the stored labels. They prove which commands deploy.sh
 // runs, in which order and with which files, not that Docker accepts them.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { installFakeTools } from './fake-tool.js';
 
 export interface FakeCall {
   tool: 'docker-compose' | 'docker';
@@ -69,25 +70,11 @@ if (sub === 'up') {
 `;
 
 export function installFakeDocker(dir: string): FakeDocker {
-  const bin = path.join(dir, 'bin');
-  const state = path.join(dir, 'state');
-  mkdirSync(bin, { recursive: true });
-  mkdirSync(state, { recursive: true });
-  for (const tool of ['docker-compose', 'docker']) writeFileSync(path.join(bin, tool), SCRIPT, { mode: 0o755 });
-  writeFileSync(path.join(state, 'calls.jsonl'), '');
-  let failing: string | undefined;
+  const { bin, state, calls, failOn } = installFakeTools<FakeCall>(dir, ['docker-compose', 'docker'], SCRIPT);
   return {
     bin,
-    calls: () =>
-      readFileSync(path.join(state, 'calls.jsonl'), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as FakeCall),
-    failOn(subcommand) {
-      if (failing) rmSync(path.join(state, `fail-${failing}`), { force: true });
-      failing = subcommand;
-      if (subcommand) writeFileSync(path.join(state, `fail-${subcommand}`), '');
-    },
+    calls,
+    failOn,
     setLabels(service, labels) {
       const file = path.join(state, 'labels.json');
       let all: Record<string, Record<string, string>> = {};

@@ -5,7 +5,7 @@
 // repository with a git history, and the deploy jobs with fake `docker` / `docker-compose` executables
 // (test/support/fake-docker.ts), which prove the commands and their order, not that a Docker engine accepts them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,10 @@ import type { StackChoices } from '../../generators/shared/choices.js';
 import { IMAGE_TAGS } from '../../generators/shared/versions.js';
 import { answersFor, emptyTree, renderedFiles, writeFiles } from './fixtures.js';
 import { installFakeDocker, type FakeCall } from '../support/fake-docker.js';
+import { installFakeKubectl } from '../support/fake-kubectl.js';
+import { pinnedKustomize } from '../support/kustomize.js';
+
+const KUSTOMIZE = pinnedKustomize();
 
 const GITLAB_CI_LOCAL = fileURLToPath(new URL('../../node_modules/.bin/gitlab-ci-local', import.meta.url));
 const work = mkdtempSync(path.join(tmpdir(), 'csb-gitlab-pipeline-'));
@@ -175,8 +179,14 @@ describe.each(CASES)('GitLab pipeline, $title (planned by gitlab-ci-local)', ({ 
     }
     for (const name of RELEASE_JOBS) {
       expect(job(name).interruptible, name).toBe(false);
-      expect(job(name).image, name).toBe(IMAGE_TAGS.docker);
+      // The image DEPLOY_TARGET needs: docker by default, kubectl and kustomize for kubernetes (its rule comes first).
+      expect(job(name).image, name).toBe('$DEPLOY_IMAGE');
+      const rules = pipeline[name]!.rules as { if: string; variables?: Record<string, string> }[];
+      expect(rules.map((rule) => rule.variables?.DEPLOY_IMAGE), name).toEqual([IMAGE_TAGS.kubectl, undefined]);
+      expect(rules[0]!.if, name).toBe(`(${rules[1]!.if}) && $DEPLOY_TARGET == "kubernetes"`);
     }
+    expect(pipeline['.deploy']!.variables).toMatchObject({ DEPLOY_IMAGE: IMAGE_TAGS.docker });
+    expect((pipeline.variables as Record<string, string>).DEPLOY_TARGET).toBe('compose');
     expect(pipeline['deploy-staging']!.script).toEqual(['sh scripts/deploy.sh staging "$CI_COMMIT_SHA"']);
     expect(pipeline['deploy-production']!.script).toEqual(['sh scripts/deploy.sh production "$CI_COMMIT_SHA"']);
     expect(pipeline['rollback-production']!.script).toEqual(['sh scripts/deploy.sh production "$ROLLBACK_TO"']);
@@ -330,6 +340,39 @@ describe('GitLab deploy jobs, run by gitlab-ci-local (shell executor) against fa
   }, 120_000);
 });
 
+describe('GitLab deploy jobs with DEPLOY_TARGET=kubernetes, run by gitlab-ci-local (shell executor) with the pinned kustomize and a fake kubectl (no cluster)', () => {
+  let repo: string;
+  beforeAll(() => {
+    repo = renderRepo({}, ['api', 'billing-events']);
+  });
+
+  it.skipIf(!('binary' in KUSTOMIZE))('deploy-staging applies the staging overlay with this commit\'s images to KUBE_CONTEXT, no docker login', () => {
+    const fake = installFakeKubectl(path.join(work, 'fake-gitlab-kubectl'));
+    const tools = path.join(work, 'tools-gitlab-kubectl');
+    mkdirSync(tools);
+    symlinkSync((KUSTOMIZE as { binary: string }).binary, path.join(tools, 'kustomize'));
+    const secrets = Object.fromEntries(
+      ['api', 'api-migrate', 'billing-events', 'billing-events-migrate'].map((name) => {
+        const file = path.join(work, `${name}.env`);
+        writeFileSync(file, readFileSync(path.join(repo, `deploy/k8s/overlays/staging/secrets/${name}.env.sample`)));
+        return [`K8S_SECRET_${name.toUpperCase().replaceAll('-', '_')}`, file];
+      }),
+    );
+    const extra = { CI_REGISTRY_IMAGE: 'registry.example.com/acme/shop', DEPLOY_TARGET: 'kubernetes', KUBE_CONTEXT: 'acme/shop:staging', ...secrets };
+    const run = gitlabCiLocal(repo, ['--force-shell-executor', ...variableArgs('main', extra), 'deploy-staging'], {
+      PATH: `${fake.bin}:${tools}:${process.env.PATH}`,
+    });
+    expect(run.status, run.output).toBe(0);
+    expect(run.output).not.toContain('docker login');
+    const sha = git(repo, 'rev-parse', 'HEAD');
+    const apply = fake.calls().filter((c) => c.applied && !c.args.includes('--dry-run=server')).pop()!;
+    expect(apply.context).toBe('acme/shop:staging');
+    expect(apply.namespace).toBe('acme-staging');
+    expect(apply.applied).toContain(`image: registry.example.com/acme/shop/api:${sha}`);
+    expect(apply.applied).toContain(`image: registry.example.com/acme/shop/billing-events:${sha}`);
+  }, 120_000);
+});
+
 describe('scripts/deploy.sh (shared by both pipelines)', () => {
   let repo: string;
   beforeAll(() => {
@@ -445,7 +488,7 @@ describe('scripts/deploy.sh (shared by both pipelines)', () => {
       fake.setLabels('billing-events', labels);
       const run = deploy(fake, [...args]);
       expect(run.status).toBe(1);
-      expect(run.stderr).toContain(`deploy.sh: the startup-backend.${label} label of api's container is not an image tag: 'v1"`);
+      expect(run.stderr).toContain(`deploy.sh: the ${label} recorded for api in ${args[0]} is not an image tag: 'v1"`);
       expect(fake.calls().filter((call) => call.overrides.length > 0)).toEqual([]);
     });
 

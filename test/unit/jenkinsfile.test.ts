@@ -163,7 +163,9 @@ describe('Jenkins CI: structural check (no Jenkins here)', () => {
     });
 
     it('is one balanced `pipeline { }` block with an agent and the options', () => {
-      expect(tree.children!.map((c) => c.name)).toEqual(['pipeline']);
+      // The Kubernetes deploy's credentials helper (a method), then the pipeline.
+      expect(tree.children!.map((c) => c.name)).toEqual(['List', 'pipeline']);
+      expect(tree.children![0]!.source).toMatch(/^List kubernetesCredentials\(String environment\)/);
       expect(has(pipeline, 'agent')).toBe(true);
       const options = block(pipeline, 'options');
       const timeout = childrenNamed(options, 'timeout')[0];
@@ -314,13 +316,20 @@ describe('Jenkins CI: structural check (no Jenkins here)', () => {
         ['rollback:production', 'production', 'ROLLBACK_TAG'],
       ] as const) {
         const production = stage(tree, name);
-        // The environment's secrets file and the registry login wrap the script.
+        // DEPLOY_TARGET=kubernetes: the kubeconfig and the overlay's secret files; else the environment's secrets
+        // file and the registry login wrap the compose script.
         const credentials = findAll(production, (n) => n.name === 'withCredentials');
-        expect(credentials.map((n) => n.args), name).toEqual([`[file(credentialsId: '${environment}-env', variable: 'DEPLOY_ENV_FILE')]`]);
-        expect(findAll(credentials[0]!, (n) => n.name === 'docker.withRegistry').map((n) => n.strings), name).toEqual([
+        expect(credentials.map((n) => n.args), name).toEqual([
+          `kubernetesCredentials('${environment}')`,
+          `[file(credentialsId: '${environment}-env', variable: 'DEPLOY_ENV_FILE')]`,
+        ]);
+        expect(findAll(credentials[1]!, (n) => n.name === 'docker.withRegistry').map((n) => n.strings), name).toEqual([
           ['https://${env.DOCKER_REGISTRY}', 'docker-registry'],
         ]);
-        const [script] = shellScripts(production);
+        const [kubernetesScript, script] = shellScripts(production);
+        expect(kubernetesScript, name).toContain('DEPLOY_TARGET=kubernetes');
+        expect(kubernetesScript, name).toContain(`KUBE_CONTEXT="$${environment.toUpperCase()}_KUBE_CONTEXT"`);
+        expect(kubernetesScript, name).toContain(`sh scripts/deploy.sh ${environment} "$${tagVariable}"`);
         const run = spawnSync('sh', ['-ec', script!], {
           cwd: path.join(dir, 'repo'),
           env: {
