@@ -19,6 +19,9 @@ const nxDir = path.dirname(require.resolve('nx/package.json'));
 // What the generators import from @nx/devkit, taken from the modules that define it, not its barrel.
 const devkit = `export { generateFiles, OverwriteStrategy } from ${JSON.stringify(path.join(nxDir, 'dist/src/generators/utils/generate-files.js'))};
 export { names } from ${JSON.stringify(path.join(devkitDir, 'dist/src/utils/names.js'))};`;
+// generators/shared/names.js takes only names(): its own shim keeps generateFiles and ejs out of the chunk
+// that --help and --version load.
+const devkitNames = `export { names } from ${JSON.stringify(path.join(devkitDir, 'dist/src/utils/names.js'))};`;
 // nx's tree and generateFiles report errors through nx's logger and output modules, which pull in the
 // daemon client; the same messages go to stderr here.
 const logger = `exports.logger = { error: (...a) => console.error(...a), warn: (...a) => console.warn(...a), info: (...a) => console.info(...a), log: (...a) => console.log(...a) };`;
@@ -27,15 +30,18 @@ const output = `exports.output = { error: ({ title, bodyLines = [] }) => console
 const nxModules = {
   name: 'nx-modules',
   setup(bundle) {
-    bundle.onResolve({ filter: /^@nx\/devkit$/ }, () => ({ path: 'devkit', namespace: 'nx-shim' }));
+    bundle.onResolve({ filter: /^@nx\/devkit$/ }, (args) => ({
+      path: args.importer.endsWith(path.join('generators', 'shared', 'names.js')) ? 'devkit-names' : 'devkit',
+      namespace: 'nx-shim',
+    }));
     bundle.onResolve({ filter: /^\.\.\/(\.\.\/)?utils\/(logger|output)$/ }, (args) =>
       args.importer.startsWith(path.join(nxDir, 'dist/src/generators'))
         ? { path: path.basename(args.path), namespace: 'nx-shim' }
         : undefined,
     );
     bundle.onLoad({ filter: /.*/, namespace: 'nx-shim' }, (args) =>
-      args.path === 'devkit'
-        ? { contents: devkit, loader: 'js', resolveDir: root }
+      args.path === 'devkit' || args.path === 'devkit-names'
+        ? { contents: args.path === 'devkit' ? devkit : devkitNames, loader: 'js', resolveDir: root }
         : { contents: args.path === 'logger' ? logger : output, loader: 'js' },
     );
   },
