@@ -1,13 +1,14 @@
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import pc from 'picocolors';
-import { FsTree, flushChanges } from 'nx/src/generators/tree.js';
+import { FsTree } from 'nx/src/generators/tree.js';
 import { CHILD_EXIT_TIMEOUT_MS, cancelledAfterFailure } from './abort.js';
 import { helpText, parseCreateArgs, type CreateArgs } from './args.js';
 import {
   formatTargetDir, inspectTarget, projectNameOf, projectNameProblem, removeCreated, withProjectName, type TargetState,
 } from './target-dir.js';
 import { installCommand, resolvePackageManager, runScriptCommand } from './package-manager.js';
+import { flushChanges } from './flush-changes.js';
 import { reportError } from './report-error.js';
 import {
   CHOICES, DEFAULT_SERVICE_NAME, UserInputError, checkChoice, type StackChoices,
@@ -105,7 +106,7 @@ async function create(argv: readonly string[]): Promise<void> {
   }
 
   await withCleanup(directory, target, async (signal) => {
-    flushChanges(target.root, changes);
+    await flushChanges(target.root, changes);
     await writeLocalEnv();
     const { InstallFailedError, installDependencies, initGitRepository } = await import('./tasks.js');
     if (args.install) {

@@ -109,6 +109,7 @@ export function composeNpmLockfile(importers: readonly Importer[], pool: Package
   const rootNode = nodes.get('')!;
   for (const flag of FLAGS) rootNode[flag] = false;
   const queue: LockNode[] = [rootNode];
+  const queued = new Set<LockNode>(queue);
   const seen = new Set<LockNode>();
   const edgesCache = new Map<LockNode, Array<[LockNode, EdgeType]>>();
   const resolvedEdges = (node: LockNode) => {
@@ -135,7 +136,12 @@ export function composeNpmLockfile(importers: readonly Importer[], pool: Package
     return edges;
   };
   let node: LockNode | undefined;
+  const enqueue = (next: LockNode) => {
+    queue.push(next);
+    queued.add(next);
+  };
   while ((node = queue.pop())) {
+    queued.delete(node);
     seen.add(node);
     if (node.linkTarget) {
       const target = nodes.get(node.linkTarget)!;
@@ -146,21 +152,21 @@ export function composeNpmLockfile(importers: readonly Importer[], pool: Package
           changed = true;
         }
       }
-      if (changed || !seen.has(target)) queue.push(target);
+      if (changed || !seen.has(target)) enqueue(target);
       continue;
     }
     for (const [to, type] of resolvedEdges(node)) {
       const dev = type === 'dev';
       const optional = type === 'optional' || type === 'peerOptional';
       const peer = type === 'peer' || type === 'peerOptional';
-      let changed = !seen.has(to) && !queue.includes(to);
+      let changed = !seen.has(to) && !queued.has(to);
       if (to.dev && !node.dev && !dev) [to.dev, changed] = [false, true];
       if (to.optional && !node.optional && !optional) [to.optional, changed] = [false, true];
       if (to.devOptional && !node.devOptional && !node.dev && !node.optional && !dev && !optional) {
         [to.devOptional, changed] = [false, true];
       }
       if (to.peer && !node.peer && !peer) [to.peer, changed] = [false, true];
-      if (changed) queue.push(to);
+      if (changed) enqueue(to);
     }
   }
 
@@ -181,6 +187,7 @@ export function composeNpmLockfile(importers: readonly Importer[], pool: Package
 
 // npm's shrinkwrap.js swKeyOrder: these keys first, in this order.
 const NPM_KEY_ORDER = ['name', 'version', 'lockfileVersion', 'resolved', 'integrity', 'requires', 'packages', 'dependencies'];
+const NPM_KEY_RANK = new Map(NPM_KEY_ORDER.map((key, index) => [key, index]));
 // npm sorts with localeCompare(_, 'en'); one collator does the same comparisons without a lookup each time.
 const compareEn = new Intl.Collator('en').compare;
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -193,13 +200,14 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * `npm create`), checked against npm's own output in test/e2e/lockfile.test.ts.
  */
 export function stringifyLikeNpm(value: unknown): string {
-  const rank = (key: string) => (NPM_KEY_ORDER.includes(key) ? NPM_KEY_ORDER.indexOf(key) : NPM_KEY_ORDER.length);
   const sorted = (_key: string, val: unknown) => {
     if (!isObject(val)) return val;
-    const entries = Object.entries(val).sort(([ak, av], [bk, bv]) =>
-      isObject(av) !== isObject(bv) ? (isObject(av) ? 1 : -1) : rank(ak) - rank(bk) || (rank(ak) < NPM_KEY_ORDER.length ? 0 : compareEn(ak, bk)),
+    // Each key's place computed once, not at every comparison: the lockfile has thousands of objects.
+    const entries = Object.entries(val).map(([key, entry]) => ({ key, entry, object: isObject(entry), rank: NPM_KEY_RANK.get(key) ?? NPM_KEY_ORDER.length }));
+    entries.sort((a, b) =>
+      a.object !== b.object ? (a.object ? 1 : -1) : a.rank - b.rank || (a.rank < NPM_KEY_ORDER.length ? 0 : compareEn(a.key, b.key)),
     );
-    return Object.fromEntries(entries);
+    return Object.fromEntries(entries.map(({ key, entry }) => [key, entry]));
   };
   return `${JSON.stringify(value, sorted, 2)}\n`;
 }

@@ -1,12 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import ejs from 'ejs';
 import { OverwriteStrategy, type Tree } from '@nx/devkit';
 import { rpcFrameworksInUse, serviceRpc, type ProjectAnswers, type ServiceAnswers } from './answers.js';
 import type { ChoiceKey, RpcFramework } from './choices.js';
 import { serviceNames, type ServiceNames } from './names.js';
 import { packageManagerCommands, packageManagerFolder, type PackageManagerCommands } from './package-manager-commands.js';
 import { templateDir } from './paths.js';
+import { compiledTemplate, templateFolderExists } from './compiled-templates.js';
 import { generateFromFolder } from './template-folder.js';
 import {
   choiceFolder, choiceManifest, stackContainers, stackDependencies, stackManifests, type ChoiceManifest, type ContainerSpec,
@@ -110,7 +109,7 @@ type WithPartials = Pick<ProjectVariables, 'partial' | 'partialForEachRpc'>;
 function withPartials<T extends Omit<ProjectVariables, 'partial' | 'partialForEachRpc'>>(variables: T): T & WithPartials {
   const withPartial = variables as T & WithPartials;
   const render = (folder: readonly string[], name: string, locals: object) =>
-    compiledPartial(path.join(templateDir(...folder), 'partials', `${name}.ejs`))(locals);
+    compiledTemplate(path.join(templateDir(...folder), 'partials', `${name}.ejs`))(locals);
   withPartial.partial = (kind, name, extra) => {
     const folder =
       kind === 'ops' ? ['ops'] : kind === 'packageManager' ? packageManagerFolder(variables.pm.name) : choiceFolder(kind, variables[kind]);
@@ -132,18 +131,6 @@ function withPartials<T extends Omit<ProjectVariables, 'partial' | 'partialForEa
   // Built after `partial` is set, so a partial can include another one.
   const locals = 'service' in variables ? withPartial : { service: variables.serviceList[0], ...withPartial };
   return withPartial;
-}
-
-// A partial is included once per service and per file that uses it: read and compile it once.
-const partials = new Map<string, ejs.TemplateFunction>();
-
-function compiledPartial(file: string): ejs.TemplateFunction {
-  let template = partials.get(file);
-  if (!template) {
-    template = ejs.compile(readFileSync(file, 'utf8'), { filename: file });
-    partials.set(file, template);
-  }
-  return template;
 }
 
 /**
@@ -169,5 +156,5 @@ export function renderFolderIfPresent(
   variables: object,
   overwriteStrategy?: OverwriteStrategy,
 ): void {
-  if (existsSync(templateDir(...folder))) renderFolder(tree, folder, target, variables, overwriteStrategy);
+  if (templateFolderExists(templateDir(...folder))) renderFolder(tree, folder, target, variables, overwriteStrategy);
 }

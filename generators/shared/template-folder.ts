@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import ejs from 'ejs';
+import type ejs from 'ejs';
 import { OverwriteStrategy, type Tree } from '@nx/devkit';
+import { compiledTemplate, templateFilesIn } from './compiled-templates.js';
 
 interface TemplateFile {
   /** POSIX path inside the folder, with its `__name__` segments still to substitute. */
@@ -10,7 +10,7 @@ interface TemplateFile {
 }
 
 /**
- * A template folder, read and compiled once per process. Nx's generateFiles, which this follows file for
+ * A template folder, listed and compiled once per process. Nx's generateFiles, which this follows file for
  * file, reads and compiles every template again on every call; `add service` renders the repo twice, each
  * service once more, so that was most of its time at 50 services.
  */
@@ -19,14 +19,10 @@ const folders = new Map<string, TemplateFile[]>();
 function templateFiles(folder: string): TemplateFile[] {
   let files = folders.get(folder);
   if (!files) {
-    const entries = readdirSync(folder, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
-    files = entries
-      .map((entry) => path.join(entry.parentPath, entry.name))
-      .sort()
-      .map((file) => ({
-        relativePath: path.relative(folder, file).split(path.sep).join('/'),
-        render: ejs.compile(readFileSync(file, 'utf8'), { filename: file }),
-      }));
+    files = templateFilesIn(folder).map((file) => ({
+      relativePath: path.relative(folder, file).split(path.sep).join('/'),
+      render: compiledTemplate(file),
+    }));
     if (files.length === 0) throw new Error(`No template files in ${folder}`);
     folders.set(folder, files);
   }

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderRepository } from '../../generators/engine/render.js';
+import { PRECOMPILED_TEMPLATES_FILE, renderableTemplates, templateBody } from '../../generators/shared/compiled-templates.js';
 import { allCombinations } from '../../generators/lockfile/pool-manifest.js';
 import { answersFor, renderToDisk } from '../unit/fixtures.js';
 import { runCreate, tempDir } from './run-cli.js';
@@ -48,6 +49,19 @@ describe('the bundled CLIs', () => {
     const licences = readdirSync(path.join(ROOT, 'dist/licenses'));
     for (const name of ['ejs', 'execa', 'ora', 'picocolors', 'prompts', 'validate-npm-package-name', 'yargs-parser', 'kleur', 'cross-spawn']) {
       expect(licences).toContain(`${name}.txt`);
+    }
+  });
+
+  it('renders from the templates precompiled at build, and they are those of templates/ as they are now', () => {
+    const bundle = BUNDLE_FILES.map((file) => readFileSync(path.join(ROOT, file), 'utf8')).join('\n');
+    expect(bundle).toMatch(/\busePrecompiled = true;/);
+    const { templates } = createRequire(import.meta.url)(path.join(ROOT, PRECOMPILED_TEMPLATES_FILE)) as { templates: Record<string, () => string> };
+    const templatesDir = path.join(ROOT, 'templates');
+    const sources = renderableTemplates();
+    expect(Object.keys(templates).sort()).toEqual(sources);
+    for (const file of sources) {
+      const body = templates[file]!.toString();
+      expect(body.slice(body.indexOf('{\n') + 2, body.lastIndexOf('}')), `${file}: stale, run npm run build`).toBe(templateBody(path.join(templatesDir, file)));
     }
   });
 
