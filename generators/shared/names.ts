@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { names } from '@nx/devkit';
 import validateNpmPackageName from 'validate-npm-package-name';
 import { UserInputError } from './choices.js';
@@ -49,7 +48,8 @@ function migrationUser(snakeName: string): string {
   const user = snakeName + MIGRATION_USER_SUFFIX;
   if (user.length <= DB_USER_MAX) return user;
   // A hash of the whole name keeps two long names that share a prefix apart.
-  const hash = createHash('sha256').update(snakeName).digest('hex').slice(0, 6);
+  // node:crypto taken when needed: loading it at start was a tenth of --help's time on Node 24.
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha256').update(snakeName).digest('hex').slice(0, 6);
   return `${snakeName.slice(0, DB_USER_MAX - MIGRATION_USER_SUFFIX.length - hash.length - 1)}-${hash}${MIGRATION_USER_SUFFIX}`;
 }
 
