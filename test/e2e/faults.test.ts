@@ -562,6 +562,30 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
     }
   }, 20_000);
 
+    it('8b. SIGTERM while starting (etcd held back, /readyz not yet 200): the service shuts down once started, by its own handler, key deregistered', async () => {
+    const proxy = await startHoldingProxy(Number(new URL(etcd.endpoint).port));
+    proxy.hold();
+    const instance = await startService(service, { env: { ...baseEnv(), ETCD_ENDPOINTS: `http://${proxy.address}` }, log, waitReady: false });
+    try {
+      await waitFor(`${instance.instanceId} /readyz answers`, 15_000, async () => (await readyz(instance)).status !== 0);
+      const starting = await readyz(instance);
+      instance.signal('SIGTERM');
+      await sleep(200);
+      proxy.release();
+      const exit = await exitWithin(instance, 10_000);
+      const keys = await etcdGetPrefix(etcd.endpoint, instanceKey(instance));
+      report(rpc, '8b-sigterm-while-starting', { readyzWhenSignalled: starting.status, exit, keyLeft: keys.length });
+      expect(starting.status).toBe(503);
+      expect(exit).not.toBeNull();
+      expect(exit!.signal).toBeNull();
+      expect(keys).toEqual([]);
+    } finally {
+      proxy.release();
+      await instance.kill();
+      await proxy.close();
+    }
+  }, 30_000);
+
     it(`9. shutdown with MariaDB paused and calls in flight: exits within SHUTDOWN_TIMEOUT_MS (${SHUTDOWN_TIMEOUT_MS}) + 3 s, non-zero`, async () => {
     const instance = await startService(service, { env: baseEnv(), log });
     const client = await createCaller(service, instance.address);

@@ -18,20 +18,22 @@ try {
 const logger = createLogger(config.logLevel);
 routeTransportLogs(logger);
 
-let app: App;
-try {
-  app = await startApp(config, { logger });
-} catch (error) {
-  // A StartupError's message names the dependency; its cause is the error itself.
-  const [message, cause] =
-    error instanceof StartupError ? [`startup failed: ${error.message}`, error.cause] : ["startup failed", error];
-  logger.fatal({ err: cause }, message);
-  process.exit(1);
-}
-
+// The handlers come before startup: /readyz can answer 200 before startApp returns, and a signal then (a
+// pod stopped while it starts) would otherwise meet Node's default, which exits without deregistering.
+let app: App | undefined;
+let signalledWhileStarting: NodeJS.Signals | undefined;
 // Exit 0 after a clean shutdown; 1 when calls had to be cut off or a dependency did not answer.
 let stopping = false;
 const onSignal = (signal: NodeJS.Signals): void => {
+  if (app === undefined) {
+    if (signalledWhileStarting !== undefined) {
+      logger.warn({ signal }, "second signal while starting: exiting now");
+      process.exit(1);
+    }
+    signalledWhileStarting = signal;
+    logger.info({ signal }, "signal while starting: shutting down once started");
+    return;
+  }
   if (stopping) {
     // npm and `timeout` pass a signal on, so a second one is common: still leave the registry, then go.
     logger.warn({ signal }, "second signal: deregistering, then exiting without draining");
@@ -50,3 +52,14 @@ const onSignal = (signal: NodeJS.Signals): void => {
 };
 process.on("SIGTERM", onSignal);
 process.on("SIGINT", onSignal);
+
+try {
+  app = await startApp(config, { logger });
+} catch (error) {
+  // A StartupError's message names the dependency; its cause is the error itself.
+  const [message, cause] =
+    error instanceof StartupError ? [`startup failed: ${error.message}`, error.cause] : ["startup failed", error];
+  logger.fatal({ err: cause }, message);
+  process.exit(1);
+}
+if (signalledWhileStarting !== undefined) onSignal(signalledWhileStarting);
