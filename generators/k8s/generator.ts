@@ -2,12 +2,17 @@ import type { Tree } from '@nx/devkit';
 import { projectVariables, renderFolder, serviceVariables } from '../shared/render.js';
 import { baseFiles, type ManifestFile } from './base.js';
 import { overlayFiles } from './overlays.js';
+import { stagingServerFiles } from './staging-servers.js';
 import type { K8sGeneratorSchema } from './schema.js';
 import { toYaml } from './yaml.js';
 
-/** Every manifest, path to YAML: the base of each service and both overlays, built as typed objects. */
+/** Every manifest, path to YAML: the base of each service, both overlays and staging's servers, built as typed objects. */
 export function k8sManifests(answers: K8sGeneratorSchema): ManifestFile[] {
-  return [...answers.services.flatMap((service) => baseFiles(serviceVariables(answers, service))), ...overlayFiles(answers)];
+  return [
+    ...answers.services.flatMap((service) => baseFiles(serviceVariables(answers, service))),
+    ...overlayFiles(answers),
+    ...stagingServerFiles(answers),
+  ];
 }
 
 /**

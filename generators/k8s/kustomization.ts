@@ -10,6 +10,7 @@ export interface Kustomization {
   patches?: Array<{ path: string }>;
   images?: Array<{ name: string; newName: string; newTag: string }>;
   secretGenerator?: Array<{ name: string; envs: string[] }>;
+  configMapGenerator?: Array<{ name: string; files: string[] }>;
 }
 
 export const kustomization = (fields: Omit<Kustomization, 'apiVersion' | 'kind'>): Kustomization => ({

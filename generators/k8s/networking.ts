@@ -35,10 +35,10 @@ export function headlessService(variables: ServiceVariables): Service {
   };
 }
 
-const tcp = (port: number): NetworkPolicyPort => ({ protocol: 'TCP', port });
+export const tcp = (port: number): NetworkPolicyPort => ({ protocol: 'TCP', port });
 
 /** Cluster DNS (kube-dns / CoreDNS, labelled k8s-app=kube-dns on every common distribution). */
-const dnsEgress: NetworkPolicyEgressRule = {
+export const dnsEgress: NetworkPolicyEgressRule = {
   to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
   ports: [{ protocol: 'UDP', port: 53 }, tcp(53)],
 };

@@ -7,6 +7,7 @@ import type { ManifestFile } from './base.js';
 import { kustomization } from './kustomization.js';
 import { baseImageName, ENVIRONMENTS, IMAGE_TAG_PLACEHOLDER, K8S_ROOT, migrateName, registryContainer, secretNames, type Environment } from './names.js';
 import { registryEnv } from './settings.js';
+import { DB_INIT_SECRET, STAGING_SERVERS_DIR, stagingServerResources } from './staging-servers.js';
 
 /** What differs between the two environments, per service. */
 const SIZES: Record<Environment, { minReplicas: number; maxReplicas: number; resources: object }> = {
@@ -20,8 +21,16 @@ export const overlayDir = (environment: Environment) => `${K8S_ROOT}/overlays/${
 /** Staging's uncommitted secret files (gitignored), one per Secret: `<name>.env`, beside a committed `.env.example`. */
 export const stagingSecretFile = (secret: string) => `secrets/${secret}.env`;
 
-/** Where the environment's registry is reached; replace with the real host names. */
-export const environmentHost = (alias: string, environment: Environment) => `${alias}.${environment}.internal`;
+/**
+ * Where the environment's database and registry are reached: staging's own StatefulSets by their Service
+ * name, production's external servers by a placeholder host to replace with the real one.
+ */
+export const environmentHost = (alias: string, environment: Environment) => (environment === 'staging' ? alias : `${alias}.${environment}.internal`);
+
+const configComment: Record<Environment, (label: string, alias: string) => string> = {
+  staging: (label, alias) => `Staging's own ${label} (${STAGING_SERVERS_DIR}/${alias}, not for production); name another host to use one outside.`,
+  production: (label) => `Where production's ${label} is: replace the host with the real one.`,
+};
 
 function servicePatches(variables: ServiceVariables, environment: Environment): ManifestFile[] {
   const { name } = variables.service;
@@ -44,7 +53,7 @@ function servicePatches(variables: ServiceVariables, environment: Environment): 
   return [
     { path: `${dir}/deployment.yaml`, manifest: deployment },
     { path: `${dir}/autoscaler.yaml`, manifest: autoscaler },
-    { path: `${dir}/config-map.yaml`, manifest: config, comment: [`Where ${environment}'s ${variables.stack.discovery.label} is: replace the host with the real one.`] },
+    { path: `${dir}/config-map.yaml`, manifest: config, comment: [configComment[environment](variables.stack.discovery.label, registry.alias)] },
   ];
 }
 
@@ -60,7 +69,10 @@ const IMAGE_HEADER: Record<string, string> = {
 function overlayComment(answers: ProjectAnswers, environment: Environment): string[] {
   const secrets =
     environment === 'staging'
-      ? ['Secrets: generated from secrets/<name>.env (gitignored; copy each secrets/<name>.env.sample and fill it in).']
+      ? [
+          'Secrets: generated from secrets/<name>.env (gitignored; copy each secrets/<name>.env.sample and fill it in).',
+          `${STAGING_SERVERS_DIR}/: staging's own database and registry, one pod each, not for production.`,
+        ]
       : [
           'Secrets: none here. <service>-database (key DATABASE_URL) and <service>-migration (key MIGRATION_DATABASE_URL)',
           `must exist in the namespace, made by the team's secret store (an ExternalSecret, for example); see deploy/k8s/README.md.`,
@@ -82,7 +94,11 @@ export function overlayFiles(answers: ProjectAnswers): ManifestFile[] {
     const patches = services.flatMap((variables) => servicePatches(variables, environment));
     const list = kustomization({
       namespace: namespaceName,
-      resources: ['namespace.yaml', ...services.map((variables) => `../../base/${variables.service.name}`)],
+      resources: [
+        'namespace.yaml',
+        ...services.map((variables) => `../../base/${variables.service.name}`),
+        ...(environment === 'staging' ? stagingServerResources(services[0]!) : []),
+      ],
       patches: patches.map((patch) => ({ path: patch.path.slice(dir.length + 1) })),
       images: services.map((variables) => ({
         name: baseImageName(variables),
@@ -97,7 +113,7 @@ export function overlayFiles(answers: ProjectAnswers): ManifestFile[] {
                 { name: names.database, envs: [stagingSecretFile(service.name)] },
                 { name: names.migration, envs: [stagingSecretFile(migrateName(service.name))] },
               ];
-            })
+            }).concat({ name: DB_INIT_SECRET, envs: [stagingSecretFile(DB_INIT_SECRET)] })
           : undefined,
     });
     return [

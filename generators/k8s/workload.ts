@@ -18,7 +18,7 @@ const podSecurity: PodSecurityContext = {
   seccompProfile: { type: 'RuntimeDefault' },
 };
 
-const containerSecurity: SecurityContext = {
+export const containerSecurity: SecurityContext = {
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
   capabilities: { drop: ['ALL'] },

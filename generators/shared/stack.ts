@@ -49,6 +49,23 @@ export interface ContainerSpec {
   migrationEnv?: Record<string, string>;
   /** Databases only: the admin account that creates each service's database and user. */
   admin?: { user: string; passwordEnv?: string };
+  /** The single-replica StatefulSet of Kubernetes staging (generators/k8s/staging-servers.ts), not for production. */
+  kubernetes: KubernetesServerSpec;
+}
+
+export interface KubernetesServerSpec {
+  /** The image's own unprivileged user and the group that owns its volume. */
+  runAsUser: number;
+  fsGroup: number;
+  /** The server's arguments there, when `command` (a throwaway CI server) is not what keeps data. */
+  command?: string[];
+  /** Where the volume is mounted, when not `dataPath`. */
+  dataPath?: string;
+  /** Writable folders besides the volume: the root filesystem is read-only. */
+  scratchPaths: string[];
+  env?: Record<string, string>;
+  /** Variables taken from staging's db-init Secret (secrets/db-init.env): variable name to key. */
+  secretEnv?: Record<string, string>;
 }
 
 /** `choice.json` in each choice folder: what the choice adds besides its files. */

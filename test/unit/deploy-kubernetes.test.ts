@@ -2,10 +2,11 @@
 // (test/support/fake-kubectl.ts): no cluster runs here, so these prove the manifests kustomize renders for the
 // cluster and the kubectl commands deploy.sh runs, in order; not that an API server accepts them.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMAGE_TAGS } from '../../generators/shared/versions.js';
 import { workspaceGenerator } from '../../generators/workspace/generator.js';
 import { answersFor, emptyTree, renderedFiles, writeFiles } from './fixtures.js';
 import { parseDocuments } from './k8s-fixtures.js';
@@ -41,9 +42,10 @@ describeWithKustomize('scripts/deploy.sh, DEPLOY_TARGET=kubernetes (pinned kusto
 
   let fakes = 0;
   const setup = () => installFakeKubectl(path.join(work, `fake-${(fakes += 1)}`));
+  /** One CI file variable per secrets/<name>.env.sample of the staging overlay, as the pipelines' docs ask. */
   const secretVariables = () =>
     Object.fromEntries(
-      SERVICES.flatMap((s) => [s, `${s}-migrate`]).map((name) => [`K8S_SECRET_${name.toUpperCase().replaceAll('-', '_')}`, path.join(secretsDir, `${name}.env`)]),
+      readdirSync(secretsDir).map((file) => [`K8S_SECRET_${path.basename(file, '.env').toUpperCase().replaceAll('-', '_')}`, path.join(secretsDir, file)]),
     );
   const deploy = (fake: FakeKubectl, args: string[], env: Record<string, string> = {}) => {
     const result = spawnSync('sh', [path.join(repo, 'scripts/deploy.sh'), ...args], {
@@ -86,9 +88,11 @@ describeWithKustomize('scripts/deploy.sh, DEPLOY_TARGET=kubernetes (pinned kusto
       'get deployment',
       'delete job', 'apply dry-run', 'apply -f',
       'annotate deployment', 'annotate deployment',
-      'wait --for=condition=complete', 'wait --for=condition=complete',
+      'wait --for=condition=complete', 'wait --for=condition=complete', 'wait --for=condition=complete',
       'rollout status', 'rollout status',
     ]);
+    expect(calls.filter((c) => c.args[0] === 'wait').map((c) => c.args[2])).toEqual(['job/db-init', 'job/api-migrate', 'job/billing-events-migrate']);
+    expect(Object.keys(secretVariables()).sort()).toEqual(['K8S_SECRET_API', 'K8S_SECRET_API_MIGRATE', 'K8S_SECRET_BILLING_EVENTS', 'K8S_SECRET_BILLING_EVENTS_MIGRATE', 'K8S_SECRET_DB_INIT']);
     expect(calls[1]!.args).toContain('app.kubernetes.io/part-of=acme,app.kubernetes.io/component=migration');
 
     const resources = appliedManifests(fake);
@@ -99,9 +103,9 @@ describeWithKustomize('scripts/deploy.sh, DEPLOY_TARGET=kubernetes (pinned kusto
       expect.arrayContaining(SERVICES.flatMap((s) => [
         ['Deployment', s, `registry.example.com/acme/${s}:abc123`],
         ['Job', `${s}-migrate`, `registry.example.com/acme/${s}:abc123`],
-      ])),
+      ]).concat([['Job', 'db-init', IMAGE_TAGS.mariadb]])),
     );
-    expect(images).toHaveLength(SERVICES.length * 2);
+    expect(images).toHaveLength(SERVICES.length * 2 + 1);
     expect(resources.filter((r) => r.kind === 'Secret').map((r) => r.metadata?.name)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^api-database-[a-z0-9]+$/), expect.stringMatching(/^billing-events-migration-[a-z0-9]+$/)]),
     );
@@ -184,8 +188,12 @@ describeWithKustomize('scripts/deploy.sh, DEPLOY_TARGET=kubernetes (pinned kusto
     fake.failOn('wait');
     const migration = deploy(fake, ['staging', 'abc123'], { ...secretVariables(), ROLLOUT_TIMEOUT: '2m' });
     expect(migration.status).toBe(1);
-    expect(migration.stderr.trim().split('\n').pop()).toBe('deploy.sh: the migration of api did not finish within 2m: kubectl logs -n acme-staging job/api-migrate');
+    expect(migration.stderr.trim().split('\n').pop()).toBe('deploy.sh: db-init did not finish within 2m: kubectl logs -n acme-staging job/db-init');
     expect(fake.calls().find((c) => c.args[0] === 'wait')!.args).toContain('--timeout=2m');
+    // Production has no db-init: its database is external.
+    fake.setSecrets(SERVICES.flatMap((s) => [`${s}-database`, `${s}-migration`]));
+    const production = deploy(fake, ['production', 'abc123'], { KUBE_CONTEXT: 'production-cluster' });
+    expect(production.stderr.trim().split('\n').pop()).toBe('deploy.sh: the migration of api did not finish within 300s: kubectl logs -n acme-production job/api-migrate');
     fake.failOn('rollout');
     const rollout = deploy(fake, ['staging', 'abc123'], secretVariables());
     expect(rollout.status).toBe(1);

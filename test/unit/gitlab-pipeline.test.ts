@@ -5,7 +5,7 @@
 // repository with a git history, and the deploy jobs with fake `docker` / `docker-compose` executables
 // (test/support/fake-docker.ts), which prove the commands and their order, not that a Docker engine accepts them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -351,13 +351,16 @@ describe('GitLab deploy jobs with DEPLOY_TARGET=kubernetes, run by gitlab-ci-loc
     const tools = path.join(work, 'tools-gitlab-kubectl');
     mkdirSync(tools);
     symlinkSync((KUSTOMIZE as { binary: string }).binary, path.join(tools, 'kustomize'));
+    const samples = path.join(repo, 'deploy/k8s/overlays/staging/secrets');
     const secrets = Object.fromEntries(
-      ['api', 'api-migrate', 'billing-events', 'billing-events-migrate'].map((name) => {
+      readdirSync(samples).map((sample) => {
+        const name = path.basename(sample, '.env.sample');
         const file = path.join(work, `${name}.env`);
-        writeFileSync(file, readFileSync(path.join(repo, `deploy/k8s/overlays/staging/secrets/${name}.env.sample`)));
+        writeFileSync(file, readFileSync(path.join(samples, sample)));
         return [`K8S_SECRET_${name.toUpperCase().replaceAll('-', '_')}`, file];
       }),
     );
+    expect(Object.keys(secrets)).toContain('K8S_SECRET_DB_INIT');
     const extra = { CI_REGISTRY_IMAGE: 'registry.example.com/acme/shop', DEPLOY_TARGET: 'kubernetes', KUBE_CONTEXT: 'acme/shop:staging', ...secrets };
     const run = gitlabCiLocal(repo, ['--force-shell-executor', ...variableArgs('main', extra), 'deploy-staging'], {
       PATH: `${fake.bin}:${tools}:${process.env.PATH}`,

@@ -105,10 +105,18 @@ describe('refused names break the generated stack when forced through the genera
   const stackEntries = reservedNames().filter((entry) => entry.reason === 'stack-service');
 
   it.each(stackEntries.map((entry) => [entry.name, entry] as const))(
-    'stack service %j: docker-compose config fails, or the app service is replaced',
+    'stack service %j: the generator cannot write both, docker-compose config fails, or the app service is replaced',
     (name, entry) => {
       const choices = (entry.choice ? { [entry.choice.key]: entry.choice.value } : {}) as Partial<StackChoices>;
-      const { status, output, config } = composeConfig(renderRepo(['api', name], choices));
+      let repo: string;
+      try {
+        repo = renderRepo(['api', name], choices);
+      } catch (error) {
+        // db-init: its Kubernetes staging secret sample is the path the service's would take.
+        expect(String(error)).toMatch(/Generated file already exists/);
+        return;
+      }
+      const { status, output, config } = composeConfig(repo);
       if (status === 0) {
         expect(isAppService(config, name), `${name} is still the app service`).toBe(false);
         expect(isAppService(config, 'api')).toBe(true);

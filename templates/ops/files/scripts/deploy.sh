@@ -221,6 +221,11 @@ deploy_kubernetes() {
   for service in $SERVICES; do
     kube annotate deployment "$service" --overwrite "$LABEL/image-tag=$tag" "$LABEL/previous-image-tag=$previous" >/dev/null
   done
+  # Staging's own database gets each service's database and accounts first (deploy/k8s/overlays/staging/servers).
+  if grep -q '^  name: db-init$' "$work/manifests.yaml"; then
+    kube wait --for=condition=complete job/db-init --timeout="$timeout" ||
+      fail "db-init did not finish within $timeout: kubectl logs -n $namespace job/db-init"
+  fi
   for service in $SERVICES; do
     kube wait --for=condition=complete "job/$service-migrate" --timeout="$timeout" ||
       fail "the migration of $service did not finish within $timeout: kubectl logs -n $namespace job/$service-migrate"
