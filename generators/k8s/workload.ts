@@ -3,7 +3,7 @@ import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { Container, EnvVar, PodSecurityContext, PodSpec, Probe, SecurityContext, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
 import type { ServiceVariables } from '../shared/render.js';
 import {
-  baseImageName, HTTP_PATHS, IMAGE_TAG_PLACEHOLDER, metadata, migrateName, PORT_NAMES, recommendedLabels, secretNames, selectorLabels,
+  baseImageName, HTTP_PATHS, IMAGE_TAG_PLACEHOLDER, metadata, migrateName, PORT_NAMES, recommendedLabels, registryContainer, secretNames, selectorLabels,
 } from './names.js';
 import { LIVENESS_PROBE, PRE_STOP_SLEEP_S, READINESS_PROBE, STARTUP_PROBE, TERMINATION_GRACE_PERIOD_S } from './timings.js';
 
@@ -29,6 +29,13 @@ const tmpVolume: Volume = { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } };
 const tmpMount: VolumeMount = { name: 'tmp', mountPath: '/tmp' };
 
 const secretEnv = (name: string, secret: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key: name } } });
+
+/** The registry's optional credentials (Consul's ACL token): read when Secret `<service>-<alias>` exists. */
+function registryTokens(variables: ServiceVariables): EnvVar[] {
+  const registry = registryContainer(variables);
+  const secret = `${variables.service.name}-${registry.alias}`;
+  return (registry.kubernetes.clientSecretEnv ?? []).map((name) => ({ name, valueFrom: { secretKeyRef: { name: secret, key: name, optional: true } } }));
+}
 
 const image = (variables: ServiceVariables) => `${baseImageName(variables)}:${IMAGE_TAG_PLACEHOLDER}`;
 
@@ -87,6 +94,7 @@ export function deployment(variables: ServiceVariables): Deployment {
             envFrom: [{ configMapRef: { name: service.name } }],
             env: [
               secretEnv('DATABASE_URL', secretNames(service.name).database),
+              ...registryTokens(variables),
               // Registered in the registry, which clients dial directly: the pod's own address.
               { name: 'ADVERTISE_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
               { name: 'SERVICE_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

@@ -11,19 +11,16 @@ import { PACKAGE_ROOT, TEMPLATES_DIR } from './paths.js';
  */
 type TemplateBody = (locals: object, escapeFn: (text: unknown) => string, include: unknown, rethrow: unknown) => string;
 
-/** The file the bundle reads the bodies from, and the templates they were compiled from. */
+/** The file, from the package root, bin/bundle.mjs writes the bodies into and the bundled CLIs read them from. */
 export const PRECOMPILED_TEMPLATES_FILE = 'dist/templates.cjs';
 /** Templates that are read as data, never rendered: not precompiled. */
-export const DATA_TEMPLATE_DIRS = ['lockfiles'];
+const DATA_TEMPLATE_DIRS = ['lockfiles'];
 
 // Defined (as true) by bin/bundle.mjs in the bundled CLIs only: vitest and the tsc build compile from templates/.
 declare const PRECOMPILED_TEMPLATES: boolean | undefined;
 const usePrecompiled = typeof PRECOMPILED_TEMPLATES !== 'undefined' && PRECOMPILED_TEMPLATES;
 
 let precompiled: { bodies: Record<string, TemplateBody>; keys: string[] } | undefined;
-function precompiledBodies(): Record<string, TemplateBody> {
-  return loadPrecompiled().bodies;
-}
 function loadPrecompiled() {
   if (!precompiled) {
     const file = path.join(PACKAGE_ROOT, PRECOMPILED_TEMPLATES_FILE);
@@ -38,17 +35,25 @@ const noInclude = () => {
   throw new Error('include() is not supported in these templates: use partial()');
 };
 
-/** Every template bin/bundle.mjs precompiles: its path under templates/ (POSIX), sorted. */
-export function renderableTemplates(): string[] {
-  return readdirSync(TEMPLATES_DIR, { recursive: true, withFileTypes: true })
+/** Every file under a folder on disk (absolute paths, sorted). */
+function filesOnDisk(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
-    .map((entry) => templateKey(path.join(entry.parentPath, entry.name)))
-    .filter((file) => !DATA_TEMPLATE_DIRS.some((dir) => file.startsWith(`${dir}/`)))
+    .map((entry) => path.join(entry.parentPath, entry.name))
     .sort();
 }
 
-/** A template's body as bin/bundle.mjs writes it: what ejs compiles it to, without line tracking. */
-export function templateBody(file: string): string {
+/** Every template bin/bundle.mjs precompiles: its path under templates/ (POSIX), sorted. */
+export function renderableTemplates(): string[] {
+  return filesOnDisk(TEMPLATES_DIR)
+    .map(templateKey)
+    .filter((key) => !DATA_TEMPLATE_DIRS.some((dir) => key.startsWith(`${dir}/`)))
+    .sort();
+}
+
+/** A template's body as bin/bundle.mjs writes it (`key`: its path under templates/): what ejs compiles it to, without line tracking. */
+export function templateBody(key: string): string {
+  const file = path.join(TEMPLATES_DIR, key);
   const template = new ejs.Template(readFileSync(file, 'utf8'), { filename: file, compileDebug: false });
   template.compile();
   return template.source;
@@ -62,7 +67,7 @@ export function compiledTemplate(file: string): ejs.TemplateFunction {
   if (!render) {
     if (usePrecompiled) {
       const key = templateKey(file);
-      const body = precompiledBodies()[key];
+      const body = loadPrecompiled().bodies[key];
       if (!body) throw new Error(`create-startup-backend: template ${key} is not in ${PRECOMPILED_TEMPLATES_FILE}: rebuild with npm run build`);
       render = (locals?: object) => {
         try {
@@ -92,8 +97,5 @@ export function templateFolderExists(folder: string): boolean {
 /** Every file under a template folder (absolute paths, sorted). */
 export function templateFilesIn(folder: string): string[] {
   if (usePrecompiled) return precompiledIn(folder).map((key) => path.join(TEMPLATES_DIR, key));
-  return readdirSync(folder, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.join(entry.parentPath, entry.name))
-    .sort();
+  return filesOnDisk(folder);
 }

@@ -66,6 +66,11 @@ export interface KubernetesServerSpec {
   env?: Record<string, string>;
   /** Variables taken from staging's db-init Secret (secrets/db-init.env): variable name to key. */
   secretEnv?: Record<string, string>;
+  /**
+   * Optional variables of each service's pods for this server (an ACL token), from Secret
+   * `<service>-<alias>` when the team creates it; without it the pods start as they would without them.
+   */
+  clientSecretEnv?: string[];
 }
 
 /** `choice.json` in each choice folder: what the choice adds besides its files. */

@@ -534,13 +534,29 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
     }
   }, 40_000);
 
+    /** An instance reaching etcd through a proxy that can hold back what it sends; both stopped after `body`. */
+    const withEtcdHeldBack = async (
+      options: { holdBeforeStart: boolean; waitReady: boolean },
+      body: (instance: Awaited<ReturnType<typeof startService>>, proxy: Awaited<ReturnType<typeof startHoldingProxy>>) => Promise<void>,
+    ) => {
+      const proxy = await startHoldingProxy(Number(new URL(etcd.endpoint).port));
+      if (options.holdBeforeStart) proxy.hold();
+      let instance: Awaited<ReturnType<typeof startService>> | undefined;
+      try {
+        instance = await startService(service, { env: { ...baseEnv(), ETCD_ENDPOINTS: `http://${proxy.address}` }, log, waitReady: options.waitReady });
+        await body(instance, proxy);
+      } finally {
+        proxy.release();
+        await instance?.kill();
+        await proxy.close();
+      }
+    };
+
     it('8. double SIGTERM: the process exits within 3 s of the second signal, non-zero, with its key deregistered (not left to expire)', async () => {
     // The instance reaches etcd through a proxy that holds back what it sends for 300 ms across the two
     // signals, so the second one surely comes while the first one's deregistration is under way (else the race
     // between the two decides; a paused etcd would still read a revoke sent by a process that has gone since).
-    const proxy = await startHoldingProxy(Number(new URL(etcd.endpoint).port));
-    const instance = await startService(service, { env: { ...baseEnv(), ETCD_ENDPOINTS: `http://${proxy.address}` }, log });
-    try {
+    await withEtcdHeldBack({ holdBeforeStart: false, waitReady: true }, async (instance, proxy) => {
       proxy.hold();
       instance.signal('SIGTERM');
       await sleep(200);
@@ -555,18 +571,11 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
       expect(exit!.at - secondAt).toBeLessThan(3_000);
       expect(exit!.code).not.toBe(0);
       expect(keys).toEqual([]);
-    } finally {
-      proxy.release();
-      await instance.kill();
-      await proxy.close();
-    }
+    });
   }, 20_000);
 
     it('8b. SIGTERM while starting (etcd held back, /readyz not yet 200): the service shuts down once started, by its own handler, key deregistered', async () => {
-    const proxy = await startHoldingProxy(Number(new URL(etcd.endpoint).port));
-    proxy.hold();
-    const instance = await startService(service, { env: { ...baseEnv(), ETCD_ENDPOINTS: `http://${proxy.address}` }, log, waitReady: false });
-    try {
+    await withEtcdHeldBack({ holdBeforeStart: true, waitReady: false }, async (instance, proxy) => {
       await waitFor(`${instance.instanceId} /readyz answers`, 15_000, async () => (await readyz(instance)).status !== 0);
       const starting = await readyz(instance);
       instance.signal('SIGTERM');
@@ -579,11 +588,7 @@ describe.each(['grpc', 'thrift'] as const)('%s + etcd + MySQL under faults (issu
       expect(exit).not.toBeNull();
       expect(exit!.signal).toBeNull();
       expect(keys).toEqual([]);
-    } finally {
-      proxy.release();
-      await instance.kill();
-      await proxy.close();
-    }
+    });
   }, 30_000);
 
     it(`9. shutdown with MariaDB paused and calls in flight: exits within SHUTDOWN_TIMEOUT_MS (${SHUTDOWN_TIMEOUT_MS}) + 3 s, non-zero`, async () => {

@@ -27,7 +27,8 @@ describeWithKustomize('scripts/deploy.sh, DEPLOY_TARGET=kubernetes (pinned kusto
   let tools: string;
   beforeAll(() => {
     const tree = emptyTree();
-    workspaceGenerator(tree, answersFor({ ci: 'gitlab' }, SERVICES));
+    // Consul: its pods also read an optional Secret (<service>-consul, the ACL token), which must not be required.
+    workspaceGenerator(tree, answersFor({ ci: 'gitlab', discovery: 'consul' }, SERVICES));
     repo = writeFiles(path.join(work, 'repo'), renderedFiles(tree));
     // The filled-in staging secrets, outside the checkout, as CI file variables are.
     secretsDir = path.join(work, 'secrets');
@@ -151,6 +152,9 @@ describeWithKustomize('scripts/deploy.sh, DEPLOY_TARGET=kubernetes (pinned kusto
     expect(run.status).toBe(0);
     expect(appliedManifests(fake).filter((r) => r.kind === 'Secret')).toEqual([]);
     expect(appliedManifests(fake).find((r) => r.kind === 'Namespace')?.metadata?.name).toBe('acme-production');
+    const api = appliedManifests(fake).find((r) => r.kind === 'Deployment' && r.metadata?.name === 'api');
+    const apiEnv = (api?.spec as { template: { spec: { containers: Array<{ env: Array<{ name: string; valueFrom?: object }> }> } } }).template.spec.containers[0]!.env;
+    expect(apiEnv.find((e) => e.name === 'CONSUL_HTTP_TOKEN')?.valueFrom).toEqual({ secretKeyRef: { name: 'api-consul', key: 'CONSUL_HTTP_TOKEN', optional: true } });
   });
 
   it('`previous` goes back to the tag the last deploy replaced (annotations on the Deployments), and twice returns', () => {

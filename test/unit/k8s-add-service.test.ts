@@ -35,6 +35,10 @@ describe.each([
       expect(actionOf(`deploy/k8s/overlays/${overlay}/ledger/deployment.yaml`)).toBe('created');
       expect(read(`deploy/k8s/overlays/${overlay}/kustomization.yaml`)).toMatch(/- "\.\.\/\.\.\/base\/orders"\n {2}- "\.\.\/\.\.\/base\/ledger"\n/);
     }
+    // Staging's db-init makes the new service's database and accounts, with passwords from db-init.env.
+    expect(actionOf('deploy/k8s/overlays/staging/servers/db-init/db-init.sh')).toBe('updated');
+    expect(read('deploy/k8s/overlays/staging/servers/db-init/db-init.sh')).toContain("CREATE USER IF NOT EXISTS 'ledger'@'%' IDENTIFIED BY '$LEDGER_DB_PASSWORD';\n");
+    expect(read('deploy/k8s/overlays/staging/secrets/db-init.env.sample')).toMatch(/^LEDGER_DB_PASSWORD=.*\nLEDGER_DB_MIGRATION_PASSWORD=/m);
     expect(files.filter((plan) => plan.path.startsWith('deploy/k8s/') && ['merged', 'conflict', 'kept'].includes(plan.action))).toEqual([]);
     expect(actionOf('deploy/k8s/base/orders/deployment.yaml')).toBe('unchanged');
   });
