@@ -9,6 +9,7 @@ import {
 } from './target-dir.js';
 import { installCommand, resolvePackageManager, runScriptCommand } from './package-manager.js';
 import { flushChanges } from './flush-changes.js';
+import { reportError } from './report-error.js';
 import {
   CHOICES, DEFAULT_SERVICE_NAME, UserInputError, checkChoice, type StackChoices,
 } from '../generators/shared/choices.js';
@@ -77,8 +78,19 @@ async function resolveAnswers(args: CreateArgs, interactive: boolean, packageMan
   return { directory, answers };
 }
 
-/** `create-startup-backend` once its arguments are parsed, and neither --help nor --version. */
-export async function create(args: CreateArgs): Promise<void> {
+/**
+ * `create-startup-backend` once its arguments are parsed, and neither --help nor --version. Reports its own
+ * errors: the bundled entry that parsed the arguments has copies of the error classes, not these.
+ */
+export async function runCreate(args: CreateArgs): Promise<void> {
+  try {
+    await create(args);
+  } catch (error) {
+    reportError(error);
+  }
+}
+
+async function create(args: CreateArgs): Promise<void> {
   // Before any question: yarn and bun are refused up front.
   const packageManager = resolvePackageManager(args.packageManager);
 
