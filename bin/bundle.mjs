@@ -63,7 +63,20 @@ writeFileSync(
 // Chunk names carry a hash: those of an earlier build would otherwise stay and be packed.
 rmSync(path.join(root, 'dist/chunks'), { recursive: true, force: true });
 
+/** What both builds below share: ESM bundles for the oldest Node the scaffolder runs on, with esbuild's metafile. */
+const bundleOptions = {
+  outdir: path.join(root, 'dist'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20.19',
+  metafile: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
 const { metafile } = await build({
+  ...bundleOptions,
   // The two bins share the generators and the engine: one chunk each, loaded by both. `render` is what
   // another release imports to render a repository as this one does (generators/engine/render-api.ts).
   entryPoints: {
@@ -71,33 +84,21 @@ const { metafile } = await build({
     'startup-backend': path.join(root, 'dist/bin/startup-backend.js'),
     render: path.join(root, 'dist/generators/engine/render-api.js'),
   },
-  outdir: path.join(root, 'dist'),
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20.19',
   plugins: [nxModules],
   // Only the bundle renders from dist/templates.cjs: vitest and the tsc build compile templates/ as they are.
   define: { PRECOMPILED_TEMPLATES: 'true' },
-  metafile: true,
   // The bundled CommonJS modules call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
-  legalComments: 'none',
-  logLevel: 'warning',
 });
 
 // create-startup-backend's entry: one file holding all that --help and --version run (the argument parser,
 // the choices), which imports the split build's create-run.js only when there is something to create. ESM
 // loads each module on its own, so the 7 modules the split build gives it took --help 8 ms more on Node 24.
 const entryBuild = await build({
+  ...bundleOptions,
   entryPoints: { 'create-startup-backend': path.join(root, 'dist/bin/create.js') },
-  outdir: path.join(root, 'dist'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20.19',
   plugins: [
     {
       name: 'create-run-from-split-build',
@@ -106,9 +107,6 @@ const entryBuild = await build({
       },
     },
   ],
-  metafile: true,
-  legalComments: 'none',
-  logLevel: 'warning',
 });
 const inputs = { ...metafile.inputs, ...entryBuild.metafile.inputs };
 
