@@ -6,6 +6,7 @@ import type { ServiceVariables } from '../shared/render.js';
 export const K8S_ROOT = 'deploy/k8s';
 export const ENVIRONMENTS = ['staging', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
+export const overlayDir = (environment: Environment) => `${K8S_ROOT}/overlays/${environment}`;
 
 /**
  * The tag every base manifest names; each overlay's `images:` replaces it with the tag the pipeline
@@ -23,21 +24,27 @@ export const migrateName = (service: string) => `${service}-migrate`;
 /** The name the base gives the image; the overlays map it to the registry path the CI pipeline pushes to. */
 export const baseImageName = (variables: ServiceVariables) => `${variables.projectName}/${variables.service.name}`;
 
-export type Component = 'server' | 'migration';
+/** The services' pods, and staging's own servers (staging-servers.ts). */
+export type Component = 'server' | 'migration' | 'database' | 'registry';
 
 /** The identity labels: selectors use these, which never change over a Deployment's life. */
-export function selectorLabels(service: string, component: Component): Record<string, string> {
-  return { 'app.kubernetes.io/name': service, 'app.kubernetes.io/instance': service, 'app.kubernetes.io/component': component };
+export function selectorLabels(name: string, component: Component): Record<string, string> {
+  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': component };
 }
 
-/** Kubernetes' recommended labels; `version` is the service's package.json version. */
-export function recommendedLabels(variables: ServiceVariables, component: Component): Record<string, string> {
+/** Kubernetes' recommended labels of any part of the project. */
+export function partLabels(projectName: string, name: string, component: Component, version: string): Record<string, string> {
   return {
-    ...selectorLabels(variables.service.name, component),
-    'app.kubernetes.io/part-of': variables.projectName,
+    ...selectorLabels(name, component),
+    'app.kubernetes.io/part-of': projectName,
     'app.kubernetes.io/managed-by': 'kustomize',
-    'app.kubernetes.io/version': SERVICE_PACKAGE_VERSION,
+    'app.kubernetes.io/version': version,
   };
+}
+
+/** A service's recommended labels; `version` is the service's package.json version. */
+export function recommendedLabels(variables: ServiceVariables, component: Component): Record<string, string> {
+  return partLabels(variables.projectName, variables.service.name, component, SERVICE_PACKAGE_VERSION);
 }
 
 /** templates/service/base/package.json's `version`, which every service starts at. */

@@ -5,7 +5,7 @@ import type { ProjectAnswers } from '../shared/answers.js';
 import { serviceVariables, type ServiceVariables } from '../shared/render.js';
 import type { ManifestFile } from './base.js';
 import { kustomization } from './kustomization.js';
-import { baseImageName, ENVIRONMENTS, IMAGE_TAG_PLACEHOLDER, K8S_ROOT, migrateName, registryContainer, secretNames, type Environment } from './names.js';
+import { baseImageName, ENVIRONMENTS, IMAGE_TAG_PLACEHOLDER, migrateName, overlayDir, registryContainer, secretNames, type Environment } from './names.js';
 import { registryEnv } from './settings.js';
 import { DB_INIT_SECRET, STAGING_SERVERS_DIR, stagingServerResources } from './staging-servers.js';
 
@@ -17,7 +17,6 @@ const SIZES: Record<Environment, { minReplicas: number; maxReplicas: number; res
   production: { minReplicas: 2, maxReplicas: 6, resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } } },
 };
 
-export const overlayDir = (environment: Environment) => `${K8S_ROOT}/overlays/${environment}`;
 /** Staging's uncommitted secret files (gitignored), one per Secret: `<name>.env`, beside a committed `.env.example`. */
 export const stagingSecretFile = (secret: string) => `secrets/${secret}.env`;
 

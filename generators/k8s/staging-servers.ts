@@ -8,9 +8,9 @@ import type { ContainerSpec } from '../shared/stack.js';
 import { IMAGE_TAGS } from '../shared/versions.js';
 import type { ManifestFile } from './base.js';
 import { kustomization } from './kustomization.js';
-import { databaseContainer, registryContainer } from './names.js';
+import { databaseContainer, overlayDir, partLabels, registryContainer, selectorLabels } from './names.js';
 import { dnsEgress, tcp } from './networking.js';
-import { containerSecurity } from './workload.js';
+import { containerSecurity, podSecurity } from './workload.js';
 
 /**
  * Staging's own database and registry: one pod each, a StatefulSet with a 1 GiB volume, reached in the
@@ -18,6 +18,7 @@ import { containerSecurity } from './workload.js';
  * both are external and the overlay only points at them.
  */
 export const STAGING_SERVERS_DIR = 'servers';
+const STAGING_SERVERS_PATH = `${overlayDir('staging')}/${STAGING_SERVERS_DIR}`;
 export const DB_INIT = 'db-init';
 /** The Secret (from secrets/db-init.env) with the administrator's and every account's password. */
 export const DB_INIT_SECRET = DB_INIT;
@@ -27,23 +28,42 @@ const VOLUME_SIZE = '1Gi';
 
 type ServerRole = 'database' | 'registry';
 
-function labels(answers: ProjectAnswers, name: string, component: ServerRole | 'migration', version: string): Record<string, string> {
+/** One of staging's servers, with the labels all its resources carry. */
+interface StagingServer {
+  readonly spec: ContainerSpec;
+  readonly role: ServerRole;
+  readonly projectName: string;
+  readonly image: string;
+  readonly labels: Record<string, string>;
+  readonly selector: Record<string, string>;
+}
+
+const versionOf = (image: string) => image.slice(image.lastIndexOf(':') + 1);
+
+function stagingServer(answers: ProjectAnswers, spec: ContainerSpec, role: ServerRole): StagingServer {
+  const image = IMAGE_TAGS[spec.image];
   return {
-    ...selector(name, component),
-    'app.kubernetes.io/part-of': answers.projectName,
-    'app.kubernetes.io/managed-by': 'kustomize',
-    'app.kubernetes.io/version': version,
+    spec,
+    role,
+    projectName: answers.projectName,
+    image,
+    labels: partLabels(answers.projectName, spec.alias, role, versionOf(image)),
+    selector: selectorLabels(spec.alias, role),
   };
 }
 
-const selector = (name: string, component: string) => ({
-  'app.kubernetes.io/name': name,
-  'app.kubernetes.io/instance': name,
-  'app.kubernetes.io/component': component,
-});
-
-const imageOf = (server: ContainerSpec) => IMAGE_TAGS[server.image];
-const versionOf = (image: string) => image.slice(image.lastIndexOf(':') + 1);
+/**
+ * The compose command with its data folder moved onto the volume: at the mount itself, or in the
+ * subfolder the server creates (etcd wants its data folder 0700, which a volume's root is not).
+ */
+function serverArgs(server: ContainerSpec, mountPath: string): string[] | undefined {
+  const { kubernetes } = server;
+  const dataDir = kubernetes.dataSubfolder ? `${mountPath}/${kubernetes.dataSubfolder}` : mountPath;
+  const composeDataPath = server.dataPath;
+  const args = kubernetes.command ?? server.command;
+  if (!composeDataPath || composeDataPath === dataDir) return args;
+  return args?.map((arg) => arg.replaceAll(composeDataPath, dataDir));
+}
 
 /**
  * The compose healthcheck as a probe: a `curl -fsS <url>` becomes the kubelet's own HTTP GET (the image
@@ -60,9 +80,8 @@ export function healthProbe(server: ContainerSpec): Probe {
   return { exec: { command } };
 }
 
-function statefulSet(answers: ProjectAnswers, server: ContainerSpec, role: ServerRole): StatefulSet {
+function statefulSet({ spec: server, image, labels, selector }: StagingServer): StatefulSet {
   const { kubernetes } = server;
-  const image = imageOf(server);
   const scratch = kubernetes.scratchPaths.map((mountPath, index) => ({ name: `scratch-${String(index)}`, mountPath }));
   const volumes: Volume[] = scratch.map(({ name }) => ({ name, emptyDir: { sizeLimit: '64Mi' } }));
   const dataPath = kubernetes.dataPath ?? server.dataPath;
@@ -77,7 +96,7 @@ function statefulSet(answers: ProjectAnswers, server: ContainerSpec, role: Serve
     name: server.alias,
     image,
     ...(server.entrypoint ? { command: server.entrypoint } : {}),
-    args: kubernetes.command ?? server.command,
+    args: serverArgs(server, dataPath),
     ...(env.length > 0 ? { env } : {}),
     ports: [{ name: PORT_NAME, containerPort: server.port, protocol: 'TCP' }],
     // A first start initialises the volume (MariaDB's system tables, TiDB's bootstrap): up to 5 minutes.
@@ -91,22 +110,16 @@ function statefulSet(answers: ProjectAnswers, server: ContainerSpec, role: Serve
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
-    metadata: { name: server.alias, labels: labels(answers, server.alias, role, versionOf(image)) },
+    metadata: { name: server.alias, labels },
     spec: {
       serviceName: server.alias,
       replicas: 1,
-      selector: { matchLabels: selector(server.alias, role) },
+      selector: { matchLabels: selector },
       template: {
-        metadata: { labels: labels(answers, server.alias, role, versionOf(image)) },
+        metadata: { labels },
         spec: {
           automountServiceAccountToken: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: kubernetes.runAsUser,
-            runAsGroup: kubernetes.fsGroup,
-            fsGroup: kubernetes.fsGroup,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: podSecurity(kubernetes.runAsUser, kubernetes.fsGroup, kubernetes.fsGroup),
           terminationGracePeriodSeconds: 30,
           containers: [container],
           ...(volumes.length > 0 ? { volumes } : {}),
@@ -120,35 +133,35 @@ function statefulSet(answers: ProjectAnswers, server: ContainerSpec, role: Serve
 }
 
 /** Headless, as a StatefulSet's governing Service: `<alias>` resolves to the one pod, once it is ready. */
-function governingService(answers: ProjectAnswers, server: ContainerSpec, role: ServerRole): Service {
+function governingService({ spec: server, labels, selector }: StagingServer): Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: server.alias, labels: labels(answers, server.alias, role, versionOf(imageOf(server))) },
+    metadata: { name: server.alias, labels },
     spec: {
       clusterIP: 'None',
-      selector: selector(server.alias, role),
+      selector,
       ports: [{ name: PORT_NAME, port: server.port, targetPort: PORT_NAME, protocol: 'TCP' }],
     },
   };
 }
 
 /** Who may connect: the database takes the project's servers and migrations (db-init among them), the registry its servers. */
-function serverPolicy(answers: ProjectAnswers, server: ContainerSpec, role: ServerRole): NetworkPolicy {
+function serverPolicy({ spec: server, role, projectName, labels, selector }: StagingServer): NetworkPolicy {
   const clients = role === 'database' ? ['server', 'migration'] : ['server'];
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
-    metadata: { name: server.alias, labels: labels(answers, server.alias, role, versionOf(imageOf(server))) },
+    metadata: { name: server.alias, labels },
     spec: {
-      podSelector: { matchLabels: selector(server.alias, role) },
+      podSelector: { matchLabels: selector },
       policyTypes: ['Ingress', 'Egress'],
       ingress: [
         {
           from: [
             {
               podSelector: {
-                matchLabels: { 'app.kubernetes.io/part-of': answers.projectName },
+                matchLabels: { 'app.kubernetes.io/part-of': projectName },
                 matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: clients }],
               },
             },
@@ -161,12 +174,13 @@ function serverPolicy(answers: ProjectAnswers, server: ContainerSpec, role: Serv
   };
 }
 
-function serverFiles(answers: ProjectAnswers, server: ContainerSpec, role: ServerRole, label: string): ManifestFile[] {
-  const dir = `${stagingServersPath()}/${server.alias}`;
+function serverFiles(answers: ProjectAnswers, spec: ContainerSpec, role: ServerRole, label: string): ManifestFile[] {
+  const server = stagingServer(answers, spec, role);
+  const dir = `${STAGING_SERVERS_PATH}/${spec.alias}`;
   const resources: Array<[string, object]> = [
-    ['stateful-set.yaml', statefulSet(answers, server, role)],
-    ['service.yaml', governingService(answers, server, role)],
-    ['network-policy.yaml', serverPolicy(answers, server, role)],
+    ['stateful-set.yaml', statefulSet(server)],
+    ['service.yaml', governingService(server)],
+    ['network-policy.yaml', serverPolicy(server)],
   ];
   return [
     ...resources.map(([name, manifest]) => ({ path: `${dir}/${name}`, manifest })),
@@ -184,7 +198,7 @@ function serverFiles(answers: ProjectAnswers, server: ContainerSpec, role: Serve
  * which is how a service added later gets its database.
  */
 function dbInitJob(answers: ProjectAnswers, database: ContainerSpec): Job {
-  const jobLabels = labels(answers, DB_INIT, 'migration', versionOf(IMAGE_TAGS.mariadb));
+  const jobLabels = partLabels(answers.projectName, DB_INIT, 'migration', versionOf(IMAGE_TAGS.mariadb));
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -197,12 +211,7 @@ function dbInitJob(answers: ProjectAnswers, database: ContainerSpec): Job {
         spec: {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: database.kubernetes.runAsUser,
-            runAsGroup: database.kubernetes.fsGroup,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: podSecurity(database.kubernetes.runAsUser, database.kubernetes.fsGroup),
           containers: [
             {
               name: DB_INIT,
@@ -222,7 +231,7 @@ function dbInitJob(answers: ProjectAnswers, database: ContainerSpec): Job {
 }
 
 function dbInitFiles(answers: ProjectAnswers, database: ContainerSpec): ManifestFile[] {
-  const dir = `${stagingServersPath()}/${DB_INIT}`;
+  const dir = `${STAGING_SERVERS_PATH}/${DB_INIT}`;
   return [
     { path: `${dir}/job.yaml`, manifest: dbInitJob(answers, database) },
     {
@@ -233,7 +242,6 @@ function dbInitFiles(answers: ProjectAnswers, database: ContainerSpec): Manifest
   ];
 }
 
-export const stagingServersPath = () => `deploy/k8s/overlays/staging/${STAGING_SERVERS_DIR}`;
 
 /** The folders the staging overlay lists, from the overlay. */
 export function stagingServerResources(variables: ServiceVariables): string[] {

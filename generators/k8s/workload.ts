@@ -10,13 +10,16 @@ import { LIVENESS_PROBE, PRE_STOP_SLEEP_S, READINESS_PROBE, STARTUP_PROBE, TERMI
 /** The image's `USER node` by number: runAsNonRoot cannot check a user name. */
 const NODE_UID = 1000;
 
-const podSecurity: PodSecurityContext = {
-  runAsNonRoot: true,
-  runAsUser: NODE_UID,
-  runAsGroup: NODE_UID,
-  fsGroup: NODE_UID,
-  seccompProfile: { type: 'RuntimeDefault' },
-};
+/** Non-root as the image's own user; `volumeGroup` owns the volumes the pod writes to, when it has any. */
+export function podSecurity(user: number, group: number, volumeGroup?: number): PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: user,
+    runAsGroup: group,
+    ...(volumeGroup === undefined ? {} : { fsGroup: volumeGroup }),
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
 
 export const containerSecurity: SecurityContext = {
   allowPrivilegeEscalation: false,
@@ -46,7 +49,7 @@ function podSpec(container: Container, serviceAccountName: string, extra: Partia
   return {
     serviceAccountName,
     automountServiceAccountToken: false,
-    securityContext: podSecurity,
+    securityContext: podSecurity(NODE_UID, NODE_UID, NODE_UID),
     ...extra,
     containers: [{ ...container, securityContext: containerSecurity, volumeMounts: [tmpMount] }],
     volumes: [tmpVolume],

@@ -61,6 +61,8 @@ export interface KubernetesServerSpec {
   command?: string[];
   /** Where the volume is mounted, when not `dataPath`. */
   dataPath?: string;
+  /** The folder in the volume the server keeps data in, when not the volume's root (`command`'s `dataPath` is moved there). */
+  dataSubfolder?: string;
   /** Writable folders besides the volume: the root filesystem is read-only. */
   scratchPaths: string[];
   env?: Record<string, string>;

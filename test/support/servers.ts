@@ -524,6 +524,20 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
+/** Until no process of the child's group is left (a zombie counts as left), at most 2 s. */
+async function groupGone(child: ChildProcess): Promise<void> {
+  if (!child.pid) return;
+  const deadline = Date.now() + 2_000;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(-child.pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(10);
+  }
+}
+
 async function waitReady(what: string, proc: Supervised, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const fail = async (reason: string, portClash = false): Promise<never> => {
@@ -531,6 +545,8 @@ async function waitReady(what: string, proc: Supervised, timeoutMs: number, chec
       killGroup(proc.child);
       await proc.exited;
     }
+    // The wrapper's exit is reported before the server it started (same group, same SIGKILL) is gone.
+    await groupGone(proc.child);
     const tail = readTail(proc.logFile);
     await removeDir(proc.root);
     throw new StartError(

@@ -2,7 +2,7 @@
 // (test/support/fake-kubectl.ts): no cluster runs here, so these prove the manifests kustomize renders for the
 // cluster and the kubectl commands deploy.sh runs, in order; not that an API server accepts them.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,8 +48,8 @@ describeWithKustomize('scripts/deploy.sh, DEPLOY_TARGET=kubernetes (pinned kusto
     Object.fromEntries(
       readdirSync(secretsDir).map((file) => [`K8S_SECRET_${path.basename(file, '.env').toUpperCase().replaceAll('-', '_')}`, path.join(secretsDir, file)]),
     );
-  const deploy = (fake: FakeKubectl, args: string[], env: Record<string, string> = {}) => {
-    const result = spawnSync('sh', [path.join(repo, 'scripts/deploy.sh'), ...args], {
+  const deploy = (fake: FakeKubectl, args: string[], env: Record<string, string> = {}, checkout = repo) => {
+    const result = spawnSync('sh', [path.join(checkout, 'scripts/deploy.sh'), ...args], {
       cwd: tmpdir(),
       env: {
         PATH: `${fake.bin}:${tools}:${process.env.PATH}`,
@@ -111,6 +111,31 @@ describeWithKustomize('scripts/deploy.sh, DEPLOY_TARGET=kubernetes (pinned kusto
       expect.arrayContaining([expect.stringMatching(/^api-database-[a-z0-9]+$/), expect.stringMatching(/^billing-events-migration-[a-z0-9]+$/)]),
     );
     expect(fake.annotations('api')).toEqual({ 'startup-backend/image-tag': 'abc123', 'startup-backend/previous-image-tag': '' });
+  });
+
+  it("waits for a migration Job the team added (labelled one) before the services' own, as for db-init", () => {
+    const checkout = path.join(work, 'repo-with-seed');
+    cpSync(repo, checkout, { recursive: true });
+    const overlay = path.join(checkout, 'deploy/k8s/overlays/staging');
+    const seed = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'seed-fixtures', labels: { 'app.kubernetes.io/part-of': 'acme', 'app.kubernetes.io/component': 'migration' } },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'seed', image: IMAGE_TAGS.mariadb }] } } },
+    };
+    writeFileSync(path.join(overlay, 'seed-fixtures.yaml'), JSON.stringify(seed));
+    const kustomization = path.join(overlay, 'kustomization.yaml');
+    writeFileSync(kustomization, readFileSync(kustomization, 'utf8').replace('resources:\n', 'resources:\n  - "seed-fixtures.yaml"\n'));
+    const fake = setup();
+    const run = deploy(fake, ['staging', 'abc123'], secretVariables(), checkout);
+    expect(run.stderr).toBe('');
+    expect(fake.calls().filter((c) => c.args[0] === 'wait').map((c) => c.args[2])).toEqual([
+      'job/db-init', 'job/seed-fixtures', 'job/api-migrate', 'job/billing-events-migrate',
+    ]);
+    fake.failOn('wait');
+    expect(deploy(fake, ['staging', 'abc123'], secretVariables(), checkout).stderr.trim().split('\n').pop()).toBe(
+      'deploy.sh: db-init did not finish within 300s: kubectl logs -n acme-staging job/db-init',
+    );
   });
 
   it('staging: a Secret file that is neither in the checkout nor named by its variable stops it before kubectl runs', () => {

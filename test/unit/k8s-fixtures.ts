@@ -44,6 +44,16 @@ export function validateResource(resource: K8sResource): void {
   new Model(resource as never).validate();
 }
 
+/** The resource of that kind and name; throws, naming it, when there is none. */
+export function findResource(resources: readonly K8sResource[], kind: string, name: string): K8sResource {
+  const found = resources.find((r) => r.kind === kind && r.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name}`);
+  return found;
+}
+
+/** A workload's pod template, typed as the test reads it. */
+export const podTemplateOf = <Template>(resource: K8sResource): Template => (resource.spec as { template: Template }).template;
+
 export function parseDocuments(text: string): K8sResource[] {
   return parseAllDocuments(text).map((document) => {
     if (document.errors.length > 0) throw new Error(document.errors.map((e) => e.message).join('; '));

@@ -3,7 +3,7 @@ import { SERVICE_PACKAGE_VERSION } from '../../generators/k8s/names.js';
 import {
   DEPENDENCY_TIMEOUT_S, DEREGISTER_DELAY_S, PRE_STOP_SLEEP_S, SHUTDOWN_TIMEOUT_S, SHUTDOWN_WORST_CASE_S, TERMINATION_GRACE_PERIOD_S,
 } from '../../generators/k8s/timings.js';
-import { combinations, k8sFiles, parseDocuments, renderRepo, type K8sResource } from './k8s-fixtures.js';
+import { combinations, findResource, k8sFiles, parseDocuments, podTemplateOf, renderRepo, type K8sResource } from './k8s-fixtures.js';
 
 /** Our own checks of what the API schema cannot see; static, on the rendered files: no cluster runs here. */
 type Probe = { httpGet?: { path: string; port: string | number }; grpc?: { port: number } };
@@ -41,12 +41,8 @@ describe.each(combinations)('Kubernetes semantics, static checks, no cluster (%s
     .filter(([file]) => file.startsWith('deploy/k8s/base/') && !file.endsWith('kustomization.yaml'))
     .flatMap(([, text]) => parseDocuments(text));
   const all = (kind: string) => resources.filter((r) => r.kind === kind);
-  const one = (kind: string, name: string): K8sResource => {
-    const found = resources.find((r) => r.kind === kind && r.metadata.name === name);
-    if (!found) throw new Error(`no ${kind} ${name}`);
-    return found;
-  };
-  const podOf = (resource: K8sResource) => (resource.spec as { template: PodTemplate }).template;
+  const one = (kind: string, name: string) => findResource(resources, kind, name);
+  const podOf = (resource: K8sResource) => podTemplateOf<PodTemplate>(resource);
 
   it('selects exactly the pods its workload makes: Deployment, Services, PDB and NetworkPolicy selectors match the pod labels', () => {
     for (const service of SERVICES) {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_TAGS } from '../../generators/shared/versions.js';
 import { startMariaDb, type MariaDb } from '../support/servers.js';
-import { combinations, k8sFiles, kustomize, OVERLAY_RENDERERS, parseDocuments, renderRepo, type K8sResource } from './k8s-fixtures.js';
+import { combinations, findResource, k8sFiles, kustomize, OVERLAY_RENDERERS, parseDocuments, podTemplateOf, renderRepo, type K8sResource } from './k8s-fixtures.js';
 
 /**
  * Staging's own database and registry (deploy/k8s/overlays/staging/servers/). No cluster and no container
@@ -42,12 +42,8 @@ describe.each(combinations)('Kubernetes staging servers, static checks, no clust
   const resources = k8sFiles(files)
     .filter(([file]) => file.startsWith(`${SERVERS}/`) && file.endsWith('.yaml') && !file.endsWith('kustomization.yaml'))
     .flatMap(([, text]) => parseDocuments(text));
-  const one = (kind: string, name: string): K8sResource => {
-    const found = resources.find((r) => r.kind === kind && r.metadata.name === name);
-    if (!found) throw new Error(`no ${kind} ${name}`);
-    return found;
-  };
-  const podOf = (resource: K8sResource) => (resource.spec as { template: Pod }).template;
+  const one = (kind: string, name: string) => findResource(resources, kind, name);
+  const podOf = (resource: K8sResource) => podTemplateOf<Pod>(resource);
   const serverPod = (alias: string) => podOf(one('StatefulSet', alias));
 
   it('runs one pod of each server, from the image the compose stack pins, with a volume where it keeps its data', () => {
@@ -122,7 +118,7 @@ describe.each(combinations)('Kubernetes staging servers, static checks, no clust
         && selector.matchExpressions.every((e) => e.values.includes(labels[e.key] ?? ''));
     };
     const base = k8sFiles(files).filter(([file]) => file.startsWith('deploy/k8s/base/') && file.endsWith('.yaml')).flatMap(([, text]) => parseDocuments(text));
-    const podLabels = (kind: string, name: string) => podOf(base.find((r) => r.kind === kind && r.metadata.name === name)!).metadata.labels;
+    const podLabels = (kind: string, name: string) => podOf(findResource(base, kind, name)).metadata.labels;
     const [server, migration, dbInit] = [podLabels('Deployment', 'orders'), podLabels('Job', 'orders-migrate'), podOf(one('Job', 'db-init')).metadata.labels];
     expect([server, migration, dbInit].map((labels) => admits(one('NetworkPolicy', database.alias), labels))).toEqual([true, true, true]);
     expect([server, migration, dbInit].map((labels) => admits(one('NetworkPolicy', registry.alias), labels))).toEqual([true, false, false]);
@@ -159,7 +155,7 @@ describe.each(combinations)('Kubernetes staging servers, static checks, no clust
     const rendered = kustomize(renderer, files, 'staging');
     expect(rendered.filter((r) => r.kind === 'StatefulSet').map((r) => r.metadata.name).sort()).toEqual([database.alias, registry.alias].sort());
     const named = (kind: string) => rendered.filter((r) => r.kind === kind).map((r) => r.metadata.name);
-    const job = podOf(rendered.find((r) => r.kind === 'Job' && r.metadata.name === 'db-init')!);
+    const job = podOf(findResource(rendered, 'Job', 'db-init'));
     expect(named('Secret')).toContain(job.spec.containers[0]?.envFrom?.[0]?.secretRef.name);
     expect(named('ConfigMap')).toContain(job.spec.volumes?.[0]?.configMap?.name);
     expect(job.spec.volumes?.[0]?.configMap?.name).toMatch(/^db-init-[a-z0-9]+$/);

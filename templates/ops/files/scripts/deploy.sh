@@ -200,6 +200,25 @@ secrets_required() {
   ' "$1" | sort
 }
 
+# The Jobs labelled a migration in the manifests in $1, by name.
+migration_jobs() {
+  awk '
+    function flush() { if (kind == "Job" && migration) print name; kind = ""; name = ""; migration = 0 }
+    function unquoted(value) { gsub(/"/, "", value); return value }
+    /^---/ { flush() }
+    /^kind:/ { kind = unquoted($2) }
+    /^[a-z]/ { inmeta = ($1 == "metadata:") }
+    inmeta && /^  name:/ { name = unquoted($2) }
+    inmeta && /^    app\.kubernetes\.io\/component:/ && unquoted($2) == "migration" { migration = 1 }
+    END { flush() }
+  ' "$1"
+}
+
+wait_for_job() { # <job> <what did not finish>
+  kube wait --for=condition=complete "job/$1" --timeout="$timeout" ||
+    fail "$2 did not finish within $timeout: kubectl logs -n $namespace job/$1"
+}
+
 deploy_kubernetes() {
   cp -R deploy/k8s "$work/k8s"
   overlay=$work/k8s/overlays/$environment
@@ -221,14 +240,16 @@ deploy_kubernetes() {
   for service in $SERVICES; do
     kube annotate deployment "$service" --overwrite "$LABEL/image-tag=$tag" "$LABEL/previous-image-tag=$previous" >/dev/null
   done
-  # Staging's own database gets each service's database and accounts first (deploy/k8s/overlays/staging/servers).
-  if grep -q '^  name: db-init$' "$work/manifests.yaml"; then
-    kube wait --for=condition=complete job/db-init --timeout="$timeout" ||
-      fail "db-init did not finish within $timeout: kubectl logs -n $namespace job/db-init"
-  fi
+  # Migrations every service needs first (staging's db-init creates their databases), then each service's own.
+  service_jobs=" $(for service in $SERVICES; do printf '%s-migrate ' "$service"; done)"
+  for job in $(migration_jobs "$work/manifests.yaml"); do
+    case "$service_jobs" in
+      *" $job "*) ;;
+      *) wait_for_job "$job" "$job" ;;
+    esac
+  done
   for service in $SERVICES; do
-    kube wait --for=condition=complete "job/$service-migrate" --timeout="$timeout" ||
-      fail "the migration of $service did not finish within $timeout: kubectl logs -n $namespace job/$service-migrate"
+    wait_for_job "$service-migrate" "the migration of $service"
   done
   for service in $SERVICES; do
     kube rollout status "deployment/$service" --timeout="$timeout" ||
