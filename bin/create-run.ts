@@ -1,7 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import pc from 'picocolors';
-import { FsTree } from 'nx/src/generators/tree.js';
 import { CHILD_EXIT_TIMEOUT_MS, cancelledAfterFailure } from './abort.js';
 import type { CreateArgs } from './args.js';
 import {
@@ -16,6 +15,7 @@ import {
 import { nextService, type ProjectAnswers } from '../generators/shared/answers.js';
 import type { PackageManager } from '../generators/shared/package-managers.js';
 import { assertServiceName, toValidProjectName, validateProjectName, validateServiceName } from '../generators/shared/names.js';
+import { MemoryTree } from '../generators/engine/memory-tree.js';
 import { TEMPLATE_VERSION } from '../generators/shared/paths.js';
 import { stackManifests } from '../generators/shared/stack.js';
 
@@ -99,8 +99,9 @@ async function create(args: CreateArgs): Promise<void> {
   // Again, right before writing: the questions may have taken a while.
   const target = inspectTarget(directory);
 
-  // Everything is rendered in memory first: a bad template fails before the disk is touched.
-  const tree = new FsTree(target.root, false);
+  // Everything is rendered in memory first: a bad template fails before the disk is touched. The target is
+  // empty (inspectTarget): nothing under it for the tree to read, so no disk look-up at each write either.
+  const tree = new MemoryTree(target.root);
   // Loaded here, not at start: --help and --version render nothing.
   const [{ workspaceGenerator }, { lockfileOptions }] = await Promise.all([import('../generators/workspace/generator.js'), import('./scaffolder-integrity.js')]);
   const writeLocalEnv = workspaceGenerator(tree, answers, await lockfileOptions(packageManager));

@@ -41,6 +41,8 @@ interface LockNode {
   resolveParent?: string;
   /** A workspace link points at its folder. */
   linkTarget?: string;
+  /** A pool entry's nested objects are in npm's key order already (the pool is npm's own output). */
+  nestedInNpmOrder: boolean;
   dev: boolean;
   optional: boolean;
   devOptional: boolean;
@@ -60,8 +62,8 @@ export function composeNpmLockfile(importers: readonly Importer[], pool: Package
   const root = importers.find((importer) => importer.location === '');
   if (!root) throw new Error('composeNpmLockfile: the root manifest is missing');
   const nodes = new Map<string, LockNode>();
-  const add = (location: string, entry: Record<string, unknown>, resolveParent?: string, linkTarget?: string) =>
-    nodes.set(location, { location, entry, resolveParent, linkTarget, dev: true, optional: true, devOptional: true, peer: true });
+  const add = (location: string, entry: Record<string, unknown>, resolveParent?: string, linkTarget?: string, nestedInNpmOrder = false) =>
+    nodes.set(location, { location, entry, resolveParent, linkTarget, nestedInNpmOrder, dev: true, optional: true, devOptional: true, peer: true });
 
   add('', importerEntry(root.manifest, true));
   for (const workspace of importers.filter((importer) => importer.location !== '')) {
@@ -97,7 +99,7 @@ export function composeNpmLockfile(importers: readonly Importer[], pool: Package
       if (known) return known;
       const pooled = pool[location];
       if (pooled) {
-        add(location, { ...pooled });
+        add(location, { ...pooled }, undefined, undefined, true);
         return nodes.get(location);
       }
       if (at === '') return undefined;
@@ -171,7 +173,8 @@ export function composeNpmLockfile(importers: readonly Importer[], pool: Package
   }
 
   const packages: Record<string, Record<string, unknown>> = {};
-  for (const lockNode of [...nodes.values()].filter((candidate) => seen.has(candidate))) {
+  const kept = [...nodes.values()].filter((candidate) => seen.has(candidate));
+  for (const lockNode of kept.sort((a, b) => compareEn(a.location, b.location))) {
     const entry = { ...lockNode.entry };
     if (lockNode.location !== '' && !lockNode.linkTarget) {
       if (lockNode.peer) entry.peer = true;
@@ -179,10 +182,11 @@ export function composeNpmLockfile(importers: readonly Importer[], pool: Package
       if (lockNode.optional) entry.optional = true;
       if (lockNode.devOptional && !lockNode.dev && !lockNode.optional) entry.devOptional = true;
     }
-    packages[lockNode.location] = entry;
+    packages[lockNode.location] = inNpmOrder(entry, !lockNode.nestedInNpmOrder);
   }
+  // In npm's key order as written: the preferred keys, then `packages`, whose keys are sorted above.
   const lockfile = { name: root.manifest.name, version: root.manifest.version, lockfileVersion: 3, requires: true, packages };
-  return stringifyLikeNpm(lockfile);
+  return `${JSON.stringify(lockfile, null, 2)}\n`;
 }
 
 // npm's shrinkwrap.js swKeyOrder: these keys first, in this order.
@@ -196,20 +200,19 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 /**
  * npm writes its lockfile with json-stringify-nice (1.1.4, ISC): in every object, the preferred
  * keys first, then the other non-object values, then the object values, each group sorted by
- * `localeCompare(_, 'en')`. The same order here (a dozen lines, not a 111th package for every
- * `npm create`), checked against npm's own output in test/e2e/lockfile.test.ts.
+ * `localeCompare(_, 'en')`. `object` in that order (a dozen lines, not a 111th package for every
+ * `npm create`), checked against npm's own output in test/e2e/lockfile.test.ts; its nested objects
+ * too when `nested`, else as they are (a pool entry's: sorting them again was a tenth of `create`).
  */
-export function stringifyLikeNpm(value: unknown): string {
-  const sorted = (_key: string, val: unknown) => {
-    if (!isObject(val)) return val;
-    // Each key's place computed once, not at every comparison: the lockfile has thousands of objects.
-    const entries = Object.entries(val).map(([key, entry]) => ({ key, entry, object: isObject(entry), rank: NPM_KEY_RANK.get(key) ?? NPM_KEY_ORDER.length }));
-    entries.sort((a, b) =>
-      a.object !== b.object ? (a.object ? 1 : -1) : a.rank - b.rank || (a.rank < NPM_KEY_ORDER.length ? 0 : compareEn(a.key, b.key)),
-    );
-    return Object.fromEntries(entries.map(({ key, entry }) => [key, entry]));
-  };
-  return `${JSON.stringify(value, sorted, 2)}\n`;
+export function inNpmOrder(object: Record<string, unknown>, nested = true): Record<string, unknown> {
+  const ordered = (value: unknown): unknown =>
+    !nested ? value : Array.isArray(value) ? value.map(ordered) : isObject(value) ? inNpmOrder(value) : value;
+  // Each key's place computed once, not at every comparison.
+  const entries = Object.entries(object).map(([key, entry]) => ({ key, entry: ordered(entry), object: isObject(entry), rank: NPM_KEY_RANK.get(key) ?? NPM_KEY_ORDER.length }));
+  entries.sort((a, b) =>
+    a.object !== b.object ? (a.object ? 1 : -1) : a.rank - b.rank || (a.rank < NPM_KEY_ORDER.length ? 0 : compareEn(a.key, b.key)),
+  );
+  return Object.fromEntries(entries.map(({ key, entry }) => [key, entry]));
 }
 
 /** The pool keeps what npm wrote of each package, less the flags that depend on who depends on it. */
@@ -218,7 +221,7 @@ export function poolFromLockfile(lockfile: { packages: Record<string, Record<str
   for (const [location, entry] of Object.entries(lockfile.packages)) {
     if (!location.startsWith('node_modules/') || entry.link) continue;
     const { dev: _dev, optional: _optional, devOptional: _devOptional, peer: _peer, ...rest } = entry;
-    pool[location] = rest as PoolEntry;
+    pool[location] = inNpmOrder(rest) as PoolEntry;
   }
   return pool;
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { UserInputError } from '../shared/choices.js';
+import { sha256Hex } from '../shared/lazy-crypto.js';
 import type { Importer, PackageManifest } from './npm-lockfile.js';
 import { SCAFFOLDER, scaffolderDependencies, scaffolderManifest } from './scaffolder-package.js';
 
@@ -44,7 +44,7 @@ export function pnpmLockfileKey(root: PackageManifest, services: readonly Packag
     .map(([, fields]) => fields);
   if (sets.length === 0) throw new Error('pnpmLockfileKey: needs at least one service');
   const signature = JSON.stringify(sets.length === 1 ? { root: rootFields, service: sets[0] } : { root: rootFields, services: sets });
-  return createHash('sha256').update(signature).digest('hex').slice(0, 16);
+  return sha256Hex(signature).slice(0, 16);
 }
 
 /** The dependency fields with their entries in name order: the same set whatever order a manifest lists them in. */

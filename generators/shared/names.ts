@@ -1,6 +1,7 @@
 import { names } from '@nx/devkit';
 import validateNpmPackageName from 'validate-npm-package-name';
 import { UserInputError } from './choices.js';
+import { sha256Hex } from './lazy-crypto.js';
 import { findReservedName } from './reserved-names.js';
 
 /** Every spelling of a service name the templates need, derived once. */
@@ -48,8 +49,7 @@ function migrationUser(snakeName: string): string {
   const user = snakeName + MIGRATION_USER_SUFFIX;
   if (user.length <= DB_USER_MAX) return user;
   // A hash of the whole name keeps two long names that share a prefix apart.
-  // node:crypto taken when needed: loading it at start was a tenth of --help's time on Node 24.
-  const hash = process.getBuiltinModule('node:crypto').createHash('sha256').update(snakeName).digest('hex').slice(0, 6);
+  const hash = sha256Hex(snakeName).slice(0, 6);
   return `${snakeName.slice(0, DB_USER_MAX - MIGRATION_USER_SUFFIX.length - hash.length - 1)}-${hash}${MIGRATION_USER_SUFFIX}`;
 }
 

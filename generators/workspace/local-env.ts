@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { randomBase64url } from '../shared/lazy-crypto.js';
 
 const EXAMPLE_SUFFIX = '.env.example';
 /** `change-me` or `change-me-<key>`: the same key gets the same secret in every file. */
@@ -31,7 +31,7 @@ export function writeLocalEnvFiles(root: string, renderedPaths: readonly string[
   });
   const secrets = existingSecrets(examples);
   const secretFor = (placeholder: string) => {
-    if (!secrets.has(placeholder)) secrets.set(placeholder, randomBytes(18).toString('base64url'));
+    if (!secrets.has(placeholder)) secrets.set(placeholder, randomBase64url(18));
     return secrets.get(placeholder)!;
   };
   const report: LocalEnvReport = { written: [], appended: [] };

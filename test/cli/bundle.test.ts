@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +105,20 @@ describe('the bundled CLIs', () => {
     const api = (await import(path.join(packageDir, 'dist/render.js'))) as { render(answers: object, options?: object): Map<string, Buffer> };
     const answers = { ...answersFor({ rpc: 'grpc', db: 'mysql' }, ['orders']), packageManager: 'npm' as const };
     expect([...api.render(answers, {}).keys()].sort()).toEqual([...renderRepository(answers, {}).keys()].sort());
+  });
+
+  it('create without install or git loads neither node:crypto nor node:child_process (each ~4-8 ms of its start)', () => {
+    const cwd = tempDir('csb-builtins-');
+    const preload = path.join(cwd, 'record-builtins.cjs');
+    writeFileSync(preload, "process.on('exit', () => require('node:fs').writeFileSync(process.env.BUILTINS_FILE, process.moduleLoadList.join('\\n')));\n");
+    const builtinsFile = path.join(cwd, 'builtins.txt');
+    const created = spawnSync(process.execPath, ['--require', preload, path.join(ROOT, 'bin/create-startup-backend.js'), 'app', '--yes', '--no-install', '--no-git'], {
+      cwd, encoding: 'utf8', env: { ...process.env, BUILTINS_FILE: builtinsFile },
+    });
+    expect(created.status, created.stderr).toBe(0);
+    const builtins = readFileSync(builtinsFile, 'utf8').split('\n').filter((entry) => entry.startsWith('NativeModule ')).map((entry) => entry.slice('NativeModule '.length));
+    expect(builtins).toContain('fs');
+    expect(builtins.filter((name) => name === 'crypto' || name === 'child_process')).toEqual([]);
   });
 
   it.each(allCombinations().map((c) => [`${c.rpc}-${c.discovery}-${c.db}-${c.ci}`, c] as const))(

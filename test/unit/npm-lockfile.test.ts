@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { importersOf, NPM_POOL_FILE } from '../../generators/lockfile/generator.js';
-import { composeNpmLockfile, poolFromLockfile, type PackagePool } from '../../generators/lockfile/npm-lockfile.js';
+import { composeNpmLockfile, inNpmOrder, poolFromLockfile, type PackagePool } from '../../generators/lockfile/npm-lockfile.js';
 import { allCombinations, poolManifest } from '../../generators/lockfile/pool-manifest.js';
 import { workspaceGenerator } from '../../generators/workspace/generator.js';
 import { answersFor, emptyTree } from './fixtures.js';
@@ -62,6 +62,13 @@ describe('composeNpmLockfile', () => {
     });
     expect(pool).toEqual({ 'node_modules/a': { version: '1.0.0' } });
   });
+
+  it('keeps a pool\'s entries in npm\'s key order at every depth, which composing relies on', () => {
+    const pool = poolFromLockfile({
+      packages: { 'node_modules/a': { license: 'MIT', engines: { node: '>=20', bun: '*' }, integrity: 'sha512-a', version: '1.0.0', funding: [{ url: 'u', type: 't' }] } },
+    });
+    expect(JSON.stringify(pool['node_modules/a'])).toBe('{"version":"1.0.0","integrity":"sha512-a","funding":[{"type":"t","url":"u"}],"license":"MIT","engines":{"bun":"*","node":">=20"}}');
+  });
 });
 
 describe('the shipped pool', () => {
@@ -70,6 +77,13 @@ describe('the shipped pool', () => {
     for (const [name, version] of Object.entries(poolManifest().devDependencies ?? {})) {
       expect(pool.packages[`node_modules/${name}`]?.version, name).toBe(version);
     }
+  });
+
+  it('is in npm\'s key order at every depth, as is the lockfile composed from it', () => {
+    const pool = POOL_FROM_DISK();
+    for (const [location, entry] of Object.entries(pool)) expect(JSON.stringify(entry), location).toBe(JSON.stringify(inNpmOrder(entry)));
+    const text = composeNpmLockfile([{ location: '', manifest: poolManifest() }], pool);
+    expect(text).toBe(`${JSON.stringify(inNpmOrder(JSON.parse(text) as Record<string, unknown>), null, 2)}\n`);
   });
 
   it.each(allCombinations().map((c) => [`${c.rpc}-${c.discovery}-${c.db}-${c.ci}`, c] as const))(
