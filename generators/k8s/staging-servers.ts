@@ -242,7 +242,6 @@ function dbInitFiles(answers: ProjectAnswers, database: ContainerSpec): Manifest
   ];
 }
 
-
 /** The folders the staging overlay lists, from the overlay. */
 export function stagingServerResources(variables: ServiceVariables): string[] {
   return [databaseContainer(variables).alias, registryContainer(variables).alias, DB_INIT].map((name) => `${STAGING_SERVERS_DIR}/${name}`);

@@ -181,17 +181,22 @@ copy_generated_secrets() {
   done
 }
 
-# The Secrets the manifests in $1 (kustomize's output: one document per resource, keys sorted) read, neither
-# optional nor among those manifests: the cluster must have them.
-secrets_required() {
-  awk '
-    function flush() { if (inref && ref != "" && !optional) wanted[ref] = 1; inref = 0 }
+# What the two readers of kustomize's output below share (one document per resource, keys sorted): the kind of
+# the document a line is in, and whether the line is in its metadata.
+# shellcheck disable=SC2016 # awk's fields ($2), not the shell's
+manifest_awk='
     function unquoted(value) { gsub(/"/, "", value); return value }
+    /^kind:/ { kind = unquoted($2) }
+    /^[a-z]/ { inmeta = ($1 == "metadata:") }
+'
+
+# The Secrets the manifests in $1 read, neither optional nor among those manifests: the cluster must have them.
+secrets_required() {
+  awk "$manifest_awk"'
+    function flush() { if (inref && ref != "" && !optional) wanted[ref] = 1; inref = 0 }
     { indent = match($0, /[^ ]/) }
     inref && indent <= refindent { flush() }
     /^---/ { kind = ""; inmeta = 0 }
-    /^kind:/ { kind = unquoted($2) }
-    /^[a-z]/ { inmeta = ($1 == "metadata:") }
     inmeta && kind == "Secret" && /^  name:/ { made[unquoted($2)] = 1 }
     inref && $1 == "name:" { ref = unquoted($2) }
     inref && $1 == "optional:" && $2 == "true" { optional = 1 }
@@ -202,12 +207,9 @@ secrets_required() {
 
 # The Jobs labelled a migration in the manifests in $1, by name.
 migration_jobs() {
-  awk '
+  awk "$manifest_awk"'
     function flush() { if (kind == "Job" && migration) print name; kind = ""; name = ""; migration = 0 }
-    function unquoted(value) { gsub(/"/, "", value); return value }
     /^---/ { flush() }
-    /^kind:/ { kind = unquoted($2) }
-    /^[a-z]/ { inmeta = ($1 == "metadata:") }
     inmeta && /^  name:/ { name = unquoted($2) }
     inmeta && /^    app\.kubernetes\.io\/component:/ && unquoted($2) == "migration" { migration = 1 }
     END { flush() }
