@@ -1,4 +1,4 @@
-import parse from 'yargs-parser';
+import { parseArgs } from 'node:util';
 import { CHOICES, UserInputError, type ChoiceKey } from '../generators/shared/choices.js';
 import { PACKAGE_MANAGERS } from '../generators/shared/package-managers.js';
 
@@ -61,32 +61,55 @@ export interface FlagSpec {
 
 const CREATE_FLAGS: FlagSpec = { string: STRING_FLAGS, boolean: BOOLEAN_FLAGS, aliases: ALIASES, defaults: { install: true, git: true } };
 
-/** yargs-parser with what both bins need: unknown options refused, values kept as typed, no switch given both ways. */
-export function parseStrict(argv: readonly string[], spec: FlagSpec): parse.Arguments {
-  const parsed = parse([...argv], {
-    string: [...spec.string],
-    boolean: [...spec.boolean],
-    alias: spec.aliases,
-    default: spec.defaults ?? {},
-    // What the user typed stays a string: `1e3` is not the number 1000.
-    configuration: {
-      'strip-aliased': false,
-      'camel-case-expansion': true,
-      'parse-numbers': false,
-      'parse-positional-numbers': false,
-    },
+/** The flags given, by name and by camelCase name (`dry-run`, `dryRun`), and the positionals (`_`). */
+export interface ParsedFlags {
+  _: string[];
+  [flag: string]: unknown;
+}
+
+/**
+ * Node's own parser (util.parseArgs, part of Node's start) with what both bins need: unknown options refused,
+ * values kept as typed (strings), no switch given both ways, `--switch=false` read as `--no-switch`.
+ */
+export function parseStrict(argv: readonly string[], spec: FlagSpec): ParsedFlags {
+  const shortOf = (flag: string) => spec.aliases[flag]?.find((alias) => alias.length === 1);
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string; default?: boolean }> = {};
+  for (const flag of spec.string) options[flag] = { type: 'string', multiple: true };
+  for (const flag of spec.boolean) {
+    const [short, fallback] = [shortOf(flag), spec.defaults?.[flag]];
+    options[flag] = { type: 'boolean', ...(short && { short }), ...(fallback !== undefined && { default: fallback }) };
+  }
+  const { values, positionals, tokens } = parseArgs({
+    args: withSwitchValuesAsNegation(argv, spec.boolean), options, allowPositionals: true, allowNegative: true, strict: false, tokens: true,
   });
-  const known = new Set([
-    ...spec.string, ...spec.boolean, ...Object.values(spec.aliases).flat(),
-    ...[...spec.string, ...spec.boolean].map(camelCase), '_', '--',
-  ]);
-  const unknown = Object.keys(parsed).filter((key) => !known.has(key));
-  if (unknown.length > 0) {
-    const flag = unknown[0]!.length === 1 ? `-${unknown[0]}` : `--${unknown[0]}`;
-    throw new UserInputError(`Unknown option ${flag}. Run with --help to see the options.`);
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const option = options[token.name];
+    // Only a switch has a --no- form.
+    if (!option || (option.type === 'string' && token.rawName === `--no-${token.name}`)) throw new UserInputError(`Unknown option ${token.rawName}. Run with --help to see the options.`);
+    if (option.type === 'string' && (typeof token.value !== 'string' || (!token.inlineValue && token.value.startsWith('-')))) {
+      throw new UserInputError(`${token.rawName} needs a value: pass ${token.rawName} <value> (or ${token.rawName}=<value>).`);
+    }
   }
   assertNoConflictingSwitches(argv, spec);
+  const parsed: ParsedFlags = { _: positionals };
+  for (const [flag, value] of Object.entries(values)) {
+    const given = Array.isArray(value) && value.length === 1 ? value[0] : value;
+    parsed[flag] = given;
+    parsed[camelCase(flag)] = given;
+  }
   return parsed;
+}
+
+/** `--git=false` as `--no-git`, `--git=true` as `--git`: util.parseArgs takes no value for a switch. */
+function withSwitchValuesAsNegation(argv: readonly string[], switches: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  return argv.map((token, index) => {
+    const match = /^--(no-)?([a-z][a-z-]*)=(.*)$/i.exec(token);
+    if (!match || (end !== -1 && index > end) || !switches.includes(match[2]!)) return token;
+    const value = (match[3] !== 'false') !== Boolean(match[1]);
+    return value ? `--${match[2]}` : `--no-${match[2]}`;
+  });
 }
 
 const camelCase = (flag: string) => flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
@@ -128,7 +151,7 @@ export function onlyValue(flag: string, value: unknown): string | undefined {
 }
 
 /**
- * yargs-parser keeps the last of `--git --no-git`; a switch given both ways is an error instead.
+ * util.parseArgs keeps the last of `--git --no-git`; a switch given both ways is an error instead.
  * The same switch twice (`-y --yes`) means the same thing and is accepted.
  */
 function assertNoConflictingSwitches(argv: readonly string[], spec: FlagSpec): void {

@@ -6,7 +6,7 @@
 // A service written `name:rpc` is of that framework instead of the project's (`add service --rpc`).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import parse from 'yargs-parser';
+import { parseArgs } from 'node:util';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { FsTree, flushChanges } = await import('nx/src/generators/tree.js');
@@ -34,14 +34,17 @@ export function renderRepo(dir, { rpc = 'grpc', discovery = 'etcd', db = 'mysql'
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const args = parse(process.argv.slice(2), { string: ['rpc', 'discovery', 'db', 'ci', 'package-manager', 'service', 'project'] });
-  const dir = String(args._[0] ?? '');
+  const { values: args, positionals } = parseArgs({
+    options: Object.fromEntries(['rpc', 'discovery', 'db', 'ci', 'package-manager', 'service', 'project'].map((flag) => [flag, { type: 'string' }])),
+    allowPositionals: true,
+  });
+  const dir = positionals[0] ?? '';
   if (!dir) {
     console.error('usage: render-repo.mjs <dir> [--rpc ..] [--discovery ..] [--db ..] [--ci ..] [--service a,b]');
     process.exit(1);
   }
   const rendered = renderRepo(dir, {
-    rpc: args.rpc, discovery: args.discovery, db: args.db, ci: args.ci, packageManager: args.packageManager,
+    rpc: args.rpc, discovery: args.discovery, db: args.db, ci: args.ci, packageManager: args['package-manager'],
     services: args.service ? args.service.split(',') : undefined, projectName: args.project,
   });
   console.log(`rendered ${rendered}`);

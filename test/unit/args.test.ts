@@ -16,6 +16,20 @@ describe('create arguments', () => {
     expect(() => parseCreateArgs(['x', 'y'])).toThrow(/Expected one directory/);
   });
 
+  it('refuses a value option without its value, and a --no- form of one', () => {
+    expect(() => parseCreateArgs(['x', '--rpc'])).toThrow('--rpc needs a value: pass --rpc <value> (or --rpc=<value>).');
+    expect(() => parseCreateArgs(['x', '--rpc', '--yes'])).toThrow(/--rpc needs a value/);
+    expect(() => parseCreateArgs(['x', '--no-rpc'])).toThrow('Unknown option --no-rpc. Run with --help to see the options.');
+    expect(() => parseCreateArgs(['x', '-q'])).toThrow('Unknown option -q. Run with --help to see the options.');
+    expect(parseCreateArgs(['x', '--rpc=-grpc']).choices.rpc).toBe('-grpc');
+  });
+
+  it('reads a switch given a value, grouped short switches, and what follows -- as positionals', () => {
+    expect(parseCreateArgs(['x', '--git=true', '--yes=false'])).toMatchObject({ git: true, yes: false });
+    expect(parseCreateArgs(['x', '-yh'])).toMatchObject({ yes: true, help: true, install: true });
+    expect(() => parseCreateArgs(['x', '--', '--yes'])).toThrow('Expected one directory, got 2 (x, --yes).');
+  });
+
   it('names the valid values of a misspelled choice', () => {
     expect(() => checkChoice('rpc', 'grcp')).toThrow('Unknown --rpc value "grcp". Valid values: grpc, thrift.');
   });
