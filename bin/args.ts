@@ -101,14 +101,21 @@ export function parseStrict(argv: readonly string[], spec: FlagSpec): ParsedFlag
   return parsed;
 }
 
+/** A token that may be a switch (`-y`, `--git`, `--no-git`, `--git=false`): its name and the value it gives. */
+function switchToken(token: string): { name: string; long: boolean; negated: boolean; inline: boolean; value: boolean } | undefined {
+  const match = /^(--?)(no-)?([a-z][a-z-]*)(?:=(.*))?$/i.exec(token);
+  if (!match) return undefined;
+  const [, dashes, negated, name, explicit] = match;
+  return { name: name!, long: dashes === '--', negated: Boolean(negated), inline: explicit !== undefined, value: ((explicit ?? 'true') !== 'false') !== Boolean(negated) };
+}
+
 /** `--git=false` as `--no-git`, `--git=true` as `--git`: util.parseArgs takes no value for a switch. */
 function withSwitchValuesAsNegation(argv: readonly string[], switches: readonly string[]): string[] {
   const end = argv.indexOf('--');
   return argv.map((token, index) => {
-    const match = /^--(no-)?([a-z][a-z-]*)=(.*)$/i.exec(token);
-    if (!match || (end !== -1 && index > end) || !switches.includes(match[2]!)) return token;
-    const value = (match[3] !== 'false') !== Boolean(match[1]);
-    return value ? `--${match[2]}` : `--no-${match[2]}`;
+    const given = switchToken(token);
+    if (!given?.long || !given.inline || (end !== -1 && index > end) || !switches.includes(given.name)) return token;
+    return given.value ? `--${given.name}` : `--no-${given.name}`;
   });
 }
 
@@ -162,15 +169,13 @@ function assertNoConflictingSwitches(argv: readonly string[], spec: FlagSpec): v
   const given = new Map<string, { spellings: string[]; values: Set<boolean> }>();
   const end = argv.indexOf('--');
   for (const token of end === -1 ? argv : argv.slice(0, end)) {
-    const match = /^--?(no-)?([a-z][a-z-]*)(?:=(.*))?$/i.exec(token);
-    if (!match) continue;
-    const [, negated, name, explicit] = match;
-    const flag = switchNames.get(name!);
-    if (!flag || (token.startsWith('--') ? name!.length === 1 : name!.length > 1 || negated)) continue;
-    const value = explicit === undefined ? !negated : (explicit !== 'false') !== Boolean(negated);
+    const spelled = switchToken(token);
+    if (!spelled) continue;
+    const flag = switchNames.get(spelled.name);
+    if (!flag || (spelled.long ? spelled.name.length === 1 : spelled.name.length > 1 || spelled.negated)) continue;
     const entry = given.get(flag) ?? { spellings: [], values: new Set<boolean>() };
     entry.spellings.push(token);
-    entry.values.add(value);
+    entry.values.add(spelled.value);
     given.set(flag, entry);
   }
   for (const [flag, { spellings, values }] of given) {
