@@ -41,6 +41,8 @@ interface LockNode {
   resolveParent?: string;
   /** A workspace link points at its folder. */
   linkTarget?: string;
+  /** A pool entry's nested objects are in npm's key order already (the pool is npm's own output). */
+  nestedInNpmOrder: boolean;
   dev: boolean;
   optional: boolean;
   devOptional: boolean;
@@ -60,8 +62,8 @@ export function composeNpmLockfile(importers: readonly Importer[], pool: Package
   const root = importers.find((importer) => importer.location === '');
   if (!root) throw new Error('composeNpmLockfile: the root manifest is missing');
   const nodes = new Map<string, LockNode>();
-  const add = (location: string, entry: Record<string, unknown>, resolveParent?: string, linkTarget?: string) =>
-    nodes.set(location, { location, entry, resolveParent, linkTarget, dev: true, optional: true, devOptional: true, peer: true });
+  const add = (location: string, entry: Record<string, unknown>, resolveParent?: string, linkTarget?: string, nestedInNpmOrder = false) =>
+    nodes.set(location, { location, entry, resolveParent, linkTarget, nestedInNpmOrder, dev: true, optional: true, devOptional: true, peer: true });
 
   add('', importerEntry(root.manifest, true));
   for (const workspace of importers.filter((importer) => importer.location !== '')) {
@@ -97,7 +99,7 @@ export function composeNpmLockfile(importers: readonly Importer[], pool: Package
       if (known) return known;
       const pooled = pool[location];
       if (pooled) {
-        add(location, { ...pooled });
+        add(location, { ...pooled }, undefined, undefined, true);
         return nodes.get(location);
       }
       if (at === '') return undefined;
@@ -180,9 +182,7 @@ export function composeNpmLockfile(importers: readonly Importer[], pool: Package
       if (lockNode.optional) entry.optional = true;
       if (lockNode.devOptional && !lockNode.dev && !lockNode.optional) entry.devOptional = true;
     }
-    // Only the manifests' entries need their nested objects sorted: a pool entry's are in npm's order already
-    // (the pool is npm's own output), a link's has none.
-    packages[lockNode.location] = inNpmOrder(entry, importerLocation(lockNode, importers));
+    packages[lockNode.location] = inNpmOrder(entry, !lockNode.nestedInNpmOrder);
   }
   // In npm's key order as written: the preferred keys, then `packages`, whose keys are sorted above.
   const lockfile = { name: root.manifest.name, version: root.manifest.version, lockfileVersion: 3, requires: true, packages };
